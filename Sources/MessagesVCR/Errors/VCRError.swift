@@ -1,0 +1,85 @@
+/// Every error messages-vcr raises itself. Each one reaches the client as an Anthropic-shaped
+/// JSON error (see ``AnthropicErrorBody``) with the status and `error.type` given here.
+public enum VCRError: Error, Sendable, Equatable {
+    /// A `/c/NAME/` prefix or `--cassette` value that is not a valid cassette name.
+    case invalidCassetteName(String)
+    /// Replay mode was asked for a cassette file that does not exist.
+    case cassetteNotFound(String)
+    /// The cassette file exists but cannot be used (corrupt, not SQLite, newer format).
+    case cassetteUnusable(path: String, reason: String)
+    /// The upstream could not be reached (refused, DNS, connect timeout, reset before headers).
+    case upstreamUnreachable(upstream: String, reason: String)
+    /// The upstream did not answer with headers within the first-byte timeout.
+    case upstreamTimeout(upstream: String, seconds: Double)
+    /// The request body is larger than `--max-body-bytes`.
+    case requestTooLarge(limit: Int)
+    /// The request could not be read.
+    case badRequest(String)
+    /// No recording matches the request (replay mode); the message carries the diagnosis.
+    case noMatch(String)
+    /// A route messages-vcr itself owns (`/__vcr/…`) that does not exist.
+    case notFound(String)
+    /// A mode or feature that this build does not provide.
+    case notImplemented(String)
+    /// Something inside messages-vcr failed (storage, encoding).
+    case internalFailure(String)
+
+    /// The HTTP status the client receives.
+    public var status: Int {
+        switch self {
+        case .invalidCassetteName, .badRequest: return 400
+        case .cassetteNotFound, .noMatch, .notFound: return 404
+        case .requestTooLarge: return 413
+        case .cassetteUnusable, .internalFailure: return 500
+        case .notImplemented: return 501
+        case .upstreamUnreachable: return 502
+        case .upstreamTimeout: return 504
+        }
+    }
+
+    /// Anthropic's `error.type` for this error.
+    public var errorType: String {
+        switch self {
+        case .invalidCassetteName, .badRequest: return "invalid_request_error"
+        case .cassetteNotFound, .noMatch, .notFound: return "not_found_error"
+        case .requestTooLarge: return "request_too_large"
+        case .upstreamTimeout: return "timeout_error"
+        case .cassetteUnusable, .internalFailure, .notImplemented, .upstreamUnreachable: return "api_error"
+        }
+    }
+
+    /// The human-readable message, always starting with `messages-vcr: `.
+    public var message: String {
+        switch self {
+        case .invalidCassetteName(let name):
+            return "messages-vcr: invalid cassette name \(Self.quoted(name)): use 1 to 100 of A-Z a-z 0-9 . _ - and no '..'"
+        case .cassetteNotFound(let name):
+            return "messages-vcr: cassette \(name) not found"
+        case .cassetteUnusable(let path, let reason):
+            return "messages-vcr: cassette \(path) cannot be used: \(reason)"
+        case .upstreamUnreachable(let upstream, let reason):
+            return "messages-vcr: upstream \(upstream) unreachable: \(reason)"
+        case .upstreamTimeout(let upstream, let seconds):
+            return "messages-vcr: upstream \(upstream) sent no response headers within \(Self.formatSeconds(seconds)) s"
+        case .requestTooLarge(let limit):
+            return "messages-vcr: request body is larger than --max-body-bytes (\(limit) bytes)"
+        case .badRequest(let reason):
+            return "messages-vcr: \(reason)"
+        case .noMatch(let detail), .notFound(let detail):
+            return "messages-vcr: \(detail)"
+        case .notImplemented(let what):
+            return "messages-vcr: \(what) is not implemented"
+        case .internalFailure(let reason):
+            return "messages-vcr: internal error: \(reason)"
+        }
+    }
+
+    private static func quoted(_ text: String) -> String {
+        let cut = text.count > 120 ? String(text.prefix(120)) + "…" : text
+        return "\"" + cut.unicodeScalars.map { $0.value < 0x20 ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined() + "\""
+    }
+
+    private static func formatSeconds(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+}

@@ -1,0 +1,93 @@
+/// Writes compact JSON the way Go's `encoding/json` does: `<`, `>`, `&`, U+2028 and U+2029 escaped,
+/// `\b` `\f` `\n` `\r` `\t` short escapes, other control characters as `\u00XX`, everything else raw UTF-8.
+///
+/// Every body messages-vcr writes itself goes through this, so its answers have Ollama's bytes.
+public enum GoJSONWriter {
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    /// `value` as compact Go-style JSON, members in their stored order, numbers as their literal text.
+    public static func encode(_ value: JSONValue) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        append(value, to: &out)
+        return out
+    }
+
+    /// `value` as compact Go-style JSON text.
+    public static func string(_ value: JSONValue) -> String {
+        String(decoding: encode(value), as: UTF8.self)
+    }
+
+    /// Appends `value` to `out` (iteratively deep values are rare in output; recursion is bounded by input depth).
+    public static func append(_ value: JSONValue, to out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .number(let literal): out.append(contentsOf: literal.utf8)
+        case .string(let text): appendString(text, to: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                append(item, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            for (i, member) in members.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                appendString(member.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                append(member.value, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Appends `text` as a quoted, Go-escaped JSON string.
+    public static func appendString(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var utf8 = Array(text.utf8)
+        var i = 0
+        let count = utf8.count
+        while i < count {
+            let byte = utf8[i]
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [0x5c, 0x22])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5c, 0x5c])
+            case 0x08: out.append(contentsOf: [0x5c, UInt8(ascii: "b")])
+            case 0x0c: out.append(contentsOf: [0x5c, UInt8(ascii: "f")])
+            case 0x0a: out.append(contentsOf: [0x5c, UInt8(ascii: "n")])
+            case 0x0d: out.append(contentsOf: [0x5c, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [0x5c, UInt8(ascii: "t")])
+            case 0x00..<0x20, UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"):
+                out.append(contentsOf: [0x5c, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xf)]])
+            case 0xE2 where i + 2 < count && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9):
+                out.append(contentsOf: "\\u202".utf8)
+                out.append(utf8[i + 2] == 0xA8 ? UInt8(ascii: "8") : UInt8(ascii: "9"))
+                i += 2
+            default: out.append(byte)
+            }
+            i += 1
+        }
+        utf8.removeAll()
+        out.append(UInt8(ascii: "\""))
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral {
+    /// A string value.
+    public init(stringLiteral value: String) { self = .string(value) }
+    /// A bool value.
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// An integer number value.
+    public init(integerLiteral value: Int) { self = .number(String(value)) }
+
+    /// An object from ordered `(key, value)` pairs.
+    public static func object(_ pairs: KeyValuePairs<String, JSONValue>) -> JSONValue {
+        .object(pairs.map { JSONMember($0.key, $0.value) })
+    }
+
+    /// An integer number value.
+    public static func int(_ value: some BinaryInteger) -> JSONValue { .number(String(value)) }
+}

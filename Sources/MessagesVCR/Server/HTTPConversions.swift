@@ -1,0 +1,40 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Conversions between Hummingbird's HTTP types and messages-vcr's plain values.
+enum HTTPConversions {
+    static func headerList(_ fields: HTTPFields) -> HeaderList {
+        HeaderList(fields.map { HeaderList.Field(name: $0.name.rawName, value: $0.value) })
+    }
+
+    static func httpFields(_ headers: HeaderList) -> HTTPFields {
+        var fields = HTTPFields()
+        for field in headers {
+            guard let name = HTTPField.Name(field.name) else { continue }
+            fields.append(HTTPField(name: name, value: field.value))
+        }
+        return fields
+    }
+
+    /// A complete response with a fixed body.
+    static func response(status: Int, headers: HeaderList, body: [UInt8]) -> Response {
+        var fields = httpFields(headers)
+        fields[.contentLength] = String(body.count)
+        return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// An Anthropic-shaped JSON error for one of messages-vcr's own errors.
+    static func errorResponse(_ error: VCRError, extraHeaders: HeaderList = HeaderList()) -> Response {
+        var headers = HeaderList(pairs: [("Content-Type", "application/json")])
+        headers.fields.append(contentsOf: extraHeaders.fields)
+        return response(status: error.status, headers: headers, body: AnthropicErrorBody.encode(error))
+    }
+
+    /// A JSON document answer (admin routes).
+    static func json(_ value: JSONValue, status: Int = 200) -> Response {
+        var body = GoJSONWriter.encode(value)
+        body.append(0x0a)
+        return response(status: status, headers: HeaderList(pairs: [("Content-Type", "application/json")]), body: body)
+    }
+}

@@ -1,0 +1,99 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Forwards a request upstream and streams the answer back chunk by chunk, never buffered, while
+/// capturing it. With a store, the capture is written as one interaction when the exchange ends,
+/// whatever its outcome: before the final chunk reaches the client for a complete answer, so a
+/// client that saw the end can rely on the recording being on disk.
+struct RecordingProxy: Sendable {
+    let upstream: UpstreamClient
+    let log: RequestLog
+    let stats: ServerStats
+
+    /// Where and how to store the exchange (nil in passthrough mode).
+    struct Recording: Sendable {
+        var store: CassetteStore
+        var matchKey: String?
+        var matchRulesFingerprint: String?
+    }
+
+    /// Forwards `request` upstream with `upstreamBody` and returns the streaming response.
+    /// - Throws: ``VCRError`` when no response head arrives; the failure is recorded first.
+    func forward(_ request: RecordedRequest, upstreamBody: [UInt8], recording: Recording?, startedAt: UInt64) async throws -> Response {
+        let interactionID = RandomID.interactionID()
+        let storedRequest = RecordedRequest(
+            method: request.method, path: request.path, query: request.query,
+            headers: HeaderPolicy.storedRequestHeaders(request.headers), body: request.body)
+        let sentAt = MonotonicClock.now()
+        let head: UpstreamResponse
+        do {
+            head = try await upstream.send(request, body: upstreamBody)
+        } catch let error as VCRError {
+            let failed = RecordedResponse(
+                status: nil, headers: HeaderList(), body: [], chunks: [], frames: [], ttfbNanos: nil,
+                durationNanos: MonotonicClock.since(sentAt), outcome: .upstreamError, errorMessage: error.message)
+            await store(storedRequest, failed, id: interactionID, recording: recording)
+            throw error  // the responder answers and logs it
+        }
+        let ttfb = MonotonicClock.since(sentAt)
+        var contentLength: Int? = nil
+        if let text = head.headers["content-length"], let length = Int(text), request.method != "HEAD" { contentLength = length }
+        let clientHeaders = HTTPConversions.httpFields(HeaderPolicy.clientResponseHeaders(head.headers))
+        let capture = ResponseCapture(status: head.status, headers: HeaderPolicy.storedResponseHeaders(head.headers), ttfbNanos: ttfb)
+        let body = ResponseBody(contentLength: contentLength) { writer in
+            try await self.stream(head.body, to: &writer, capture: capture, sentAt: sentAt) { response in
+                await self.store(storedRequest, response, id: interactionID, recording: recording)
+                self.log.write(.init(method: request.method, path: request.path, status: head.status, startedAt: startedAt,
+                                     interactionID: recording == nil ? nil : interactionID,
+                                     note: response.outcome == .complete ? nil : "outcome=\(response.outcome.rawValue)"))
+            }
+        }
+        return Response(status: .init(code: head.status), headers: clientHeaders, body: body)
+    }
+
+    /// Copies the upstream body to the client, capturing each chunk; calls `ended` with the capture
+    /// before the client's response is finished (or cut).
+    private func stream(
+        _ source: UpstreamBody, to writer: inout any ResponseBodyWriter, capture: ResponseCapture, sentAt: UInt64,
+        ended: (RecordedResponse) async -> Void
+    ) async throws {
+        var capture = capture
+        var failure: (outcome: Outcome, error: any Error)? = nil
+        do {
+            for try await buffer in source {
+                capture.append(buffer.readableBytesView, offsetNanos: MonotonicClock.since(sentAt))
+                do {
+                    try await writer.write(buffer)
+                } catch {
+                    failure = (.clientAbort, error)
+                    break  // dropping the iterator cancels the upstream request
+                }
+            }
+        } catch {
+            failure = (error is CancellationError ? .clientAbort : .upstreamCut, error)
+        }
+        let response = capture.finish(
+            outcome: failure?.outcome ?? .complete, durationNanos: MonotonicClock.since(sentAt),
+            errorMessage: failure.map { UpstreamClient.reason($0.error) })
+        await ended(response)
+        if let failure { throw failure.error }
+        try await writer.finish(nil)
+    }
+
+    /// Stores one exchange; a storage failure is logged and never reaches the client.
+    private func store(_ request: RecordedRequest, _ response: RecordedResponse, id: String, recording: Recording?) async {
+        guard let recording else { return }
+        let interaction = Interaction(
+            id: id, upstream: upstream.target.description, request: request, response: response,
+            matchKey: recording.matchKey, matchRulesFingerprint: recording.matchRulesFingerprint)
+        // An unstructured task: a cancelled client must not cancel the write of what it received.
+        let result = await Task { try await recording.store.save(interaction) }.result
+        switch result {
+        case .success: stats.increment(\.recorded)
+        case .failure(let error):
+            stats.increment(\.storeErrors)
+            log.logger.error("\(error is VCRError ? (error as! VCRError).message : "\(error)")")
+        }
+    }
+}

@@ -1,0 +1,48 @@
+/// What a server does with a request that is not an admin route.
+public enum VCRMode: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// Answer from the cassette only; a miss is an error.
+    case replay
+    /// Answer from the cassette on a match, otherwise forward, record and serve the live answer.
+    case auto
+    /// Always forward and append a new recording.
+    case record
+    /// Forward and store nothing.
+    case passthrough
+
+    /// The flag value.
+    public var description: String { rawValue }
+
+    /// True for the modes that may contact the upstream.
+    public var forwards: Bool { self != .replay }
+    /// True for the modes that write recordings.
+    public var records: Bool { self == .record || self == .auto }
+}
+
+/// Everything `messages-vcr serve` is configured with.
+public struct ServeOptions: Sendable {
+    /// The mode.
+    public var mode: VCRMode = .replay
+    /// The cassette folder.
+    public var cassetteDirectory: String = "cassettes"
+    /// The default cassette: a name (`demo` → `DIR/demo.sqlite`) or a path ending in `.sqlite`.
+    public var cassette: String = "demo"
+    /// The upstream base URL.
+    public var upstream: UpstreamTarget
+    /// Address to bind.
+    public var host: String = "127.0.0.1"
+    /// Port to bind; 0 picks a free one.
+    public var port: Int = 11435
+    /// Largest request body accepted, in bytes.
+    public var maxBodyBytes: Int = 32 << 20
+    /// Seconds to wait for the upstream's response head.
+    public var firstByteTimeoutSeconds: Double = 600
+    /// Longest silence allowed between upstream body bytes, in seconds (nil: none).
+    public var upstreamReadTimeoutSeconds: Double? = 600
+    /// How long in-flight streams may run on after SIGINT/SIGTERM, in seconds.
+    public var shutdownGraceSeconds: Double = 5
+
+    /// Creates options with defaults and the given upstream.
+    public init(upstream: UpstreamTarget) {
+        self.upstream = upstream
+    }
+}

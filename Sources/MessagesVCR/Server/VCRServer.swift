@@ -1,0 +1,121 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// A messages-vcr server: a `Service` that listens until its service group shuts it down.
+///
+/// ```swift
+/// let server = try VCRServer(options: options, logger: logger) { ready in print(ready.line) }
+/// let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+/// try await group.run()
+/// ```
+public final class VCRServer: Service, Sendable {
+    /// The configuration in force.
+    public let options: ServeOptions
+    /// The cassettes in use.
+    public let registry: CassetteRegistry
+    /// Live counters.
+    public let stats = ServerStats()
+    private let upstream: UpstreamClient
+    private let logger: Logger
+    private let onReady: @Sendable (Ready) async -> Void
+
+    /// What a listening server reports once.
+    public struct Ready: Sendable {
+        /// The bound port.
+        public var port: Int
+        /// The startup line (``StartupLine``) for stdout.
+        public var line: String
+    }
+
+    /// Checks the options and opens the default cassette.
+    /// - Parameters:
+    ///   - options: what to serve.
+    ///   - logger: where request lines and warnings go.
+    ///   - onReady: called with the bound port and the startup line once the server listens.
+    /// - Throws: ``ServeOptionError`` for a bad folder or cassette.
+    public init(options: ServeOptions, logger: Logger, onReady: @escaping @Sendable (Ready) async -> Void = { _ in }) throws {
+        self.options = options
+        self.logger = logger
+        self.onReady = onReady
+        let locator = CassetteLocator(directory: options.cassetteDirectory)
+        try Self.checkDirectory(options.cassetteDirectory, needsWrite: options.mode.records)
+        let resolved: (name: String, path: String)
+        do {
+            resolved = try locator.resolve(option: options.cassette)
+        } catch let error as VCRError {
+            throw ServeOptionError(error.message)
+        }
+        registry = CassetteRegistry(locator: locator, defaultCassette: .init(name: resolved.name, path: resolved.path))
+        do {
+            _ = try registry.store(for: registry.defaultCassette, mode: options.mode.records ? .createIfMissing : .existing)
+        } catch VCRError.cassetteNotFound {
+            logger.warning("cassette \(resolved.path) does not exist: every request will be answered as a miss")
+        } catch let error as VCRError {
+            throw ServeOptionError(error.message)
+        }
+        let readTimeout = options.upstreamReadTimeoutSeconds.map { TimeAmount.nanoseconds(Int64($0 * 1e9)) }
+        upstream = UpstreamClient(
+            target: options.upstream, firstByteTimeout: .nanoseconds(Int64(options.firstByteTimeoutSeconds * 1e9)),
+            readTimeout: readTimeout)
+    }
+
+    private static func checkDirectory(_ path: String, needsWrite: Bool) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ServeOptionError("cassette folder \(path) does not exist")
+        }
+        if needsWrite, !FileManager.default.isWritableFile(atPath: path) {
+            throw ServeOptionError("cassette folder \(path) is not writable")
+        }
+    }
+
+    /// Listens until the surrounding service group shuts down gracefully, then closes the upstream client.
+    public func run() async throws {
+        let log = RequestLog(logger: logger)
+        let responder = VCRResponder(
+            options: options, registry: registry, proxy: RecordingProxy(upstream: upstream, log: log, stats: stats),
+            stats: stats, log: log)
+        var frameworkLogger = logger
+        frameworkLogger.logLevel = .warning
+        let app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
+            onServerRunning: { [onReady, options, registry] channel in
+                let port = channel.localAddress?.port ?? 0
+                let line = StartupLine.format(
+                    host: options.host, port: port, mode: options.mode, cassettePath: registry.defaultCassette.path,
+                    upstream: options.upstream)
+                await onReady(Ready(port: port, line: line))
+            },
+            logger: frameworkLogger
+        )
+        do {
+            try await app.run()
+        } catch {
+            await upstream.shutdown()
+            throw ServeOptionError.listenFailure(host: options.host, port: options.port, error: error) ?? error
+        }
+        await upstream.shutdown()
+    }
+}
+
+/// A configuration problem found at start; `description` is the one line printed on stderr.
+public struct ServeOptionError: Error, CustomStringConvertible {
+    /// The line for stderr.
+    public let description: String
+
+    /// Creates an error with its line.
+    public init(_ description: String) { self.description = description.hasPrefix("messages-vcr: ") ? String(description.dropFirst(14)) : description }
+
+    static func listenFailure(host: String, port: Int, error: any Error) -> ServeOptionError? {
+        let text = String(describing: error)
+        if text.contains("Address already in use") { return .init("cannot listen on \(host):\(port): address already in use") }
+        if text.contains("Cannot assign requested address") || text.contains("bind") {
+            return .init("cannot listen on \(host):\(port): \(text)")
+        }
+        return nil
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+/// Turns cassette names into file paths inside the cassette folder, and refuses names that could
+/// leave it.
+public struct CassetteLocator: Sendable {
+    /// The cassette folder (`--cassette-dir`).
+    public let directory: String
+
+    /// Creates a locator for `directory`.
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    /// True when `name` is 1–100 of `[A-Za-z0-9._-]` and contains no `..`.
+    public static func isValidName(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        guard (1...100).contains(utf8.count), !name.contains("..") else { return false }
+        return utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                return true
+            default:
+                return false
+            }
+        }
+    }
+
+    /// `DIR/NAME.sqlite` for a valid name.
+    /// - Throws: ``VCRError/invalidCassetteName(_:)``.
+    public func path(forName name: String) throws -> String {
+        guard Self.isValidName(name) else { throw VCRError.invalidCassetteName(name) }
+        return (directory as NSString).appendingPathComponent(name + ".sqlite")
+    }
+
+    /// Resolves a `--cassette` value: a value ending in `.sqlite` is a path, anything else a name.
+    /// - Returns: the display name and the file path.
+    public func resolve(option value: String) throws -> (name: String, path: String) {
+        if value.hasSuffix(".sqlite") {
+            let name = ((value as NSString).lastPathComponent as NSString).deletingPathExtension
+            return (name, value)
+        }
+        return (value, try path(forName: value))
+    }
+}

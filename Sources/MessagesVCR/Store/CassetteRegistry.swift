@@ -1,0 +1,55 @@
+import NIOConcurrencyHelpers
+
+/// The cassettes a server has open: the default one and any selected with `/c/NAME/`.
+/// Each file is opened once and shared by every request that uses it.
+public final class CassetteRegistry: Sendable {
+    /// The cassette used when a request has no `/c/NAME/` prefix.
+    public let defaultCassette: CassetteReference
+    /// Resolves `/c/NAME/` names.
+    public let locator: CassetteLocator
+    private let open = NIOLockedValueBox<[String: CassetteStore]>([:])
+
+    /// A cassette by name and path, not necessarily open or existing.
+    public struct CassetteReference: Sendable, Equatable {
+        /// Display name (`demo`, `my-test`).
+        public var name: String
+        /// File path.
+        public var path: String
+
+        /// Creates a reference.
+        public init(name: String, path: String) {
+            self.name = name
+            self.path = path
+        }
+    }
+
+    /// Creates a registry.
+    /// - Parameters:
+    ///   - locator: the cassette folder.
+    ///   - defaultCassette: the `--cassette` in force.
+    public init(locator: CassetteLocator, defaultCassette: CassetteReference) {
+        self.locator = locator
+        self.defaultCassette = defaultCassette
+    }
+
+    /// The cassette a `/c/NAME/` prefix names.
+    /// - Throws: ``VCRError/invalidCassetteName(_:)``.
+    public func reference(named name: String) throws -> CassetteReference {
+        CassetteReference(name: name, path: try locator.path(forName: name))
+    }
+
+    /// The open store for `reference`, opening (and with `.createIfMissing`, creating) it on first use.
+    public func store(for reference: CassetteReference, mode: CassetteStore.OpenMode) throws -> CassetteStore {
+        try open.withLockedValue { stores in
+            if let store = stores[reference.path] { return store }
+            let store = try CassetteStore(path: reference.path, mode: mode, name: reference.name)
+            stores[reference.path] = store
+            return store
+        }
+    }
+
+    /// The stores opened so far.
+    public var openStores: [CassetteStore] {
+        open.withLockedValue { Array($0.values) }
+    }
+}

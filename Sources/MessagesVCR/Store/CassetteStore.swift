@@ -1,0 +1,203 @@
+import Foundation
+import GRDB
+
+/// One cassette file: a SQLite database in WAL mode, read through a pool of connections.
+///
+/// Each interaction is written in one IMMEDIATE transaction, so concurrent recordings (even from
+/// two processes sharing the file) all land, and a crash never leaves half an interaction.
+public final class CassetteStore: Sendable {
+    /// The cassette file's path.
+    public let path: String
+    private let pool: DatabasePool
+
+    /// How to open a cassette file.
+    public enum OpenMode: Sendable {
+        /// Create the file (and its schema) if it does not exist.
+        case createIfMissing
+        /// Open an existing file; a missing one is ``VCRError/cassetteNotFound(_:)``.
+        case existing
+    }
+
+    /// Opens (or creates) the cassette at `path`.
+    /// - Parameters:
+    ///   - path: the `.sqlite` file.
+    ///   - mode: whether a missing file is created.
+    ///   - name: the name to use in errors (defaults to the path).
+    /// - Throws: ``VCRError/cassetteNotFound(_:)`` or ``VCRError/cassetteUnusable(path:reason:)``.
+    public init(path: String, mode: OpenMode, name: String? = nil) throws {
+        self.path = path
+        if mode == .existing, !FileManager.default.fileExists(atPath: path) {
+            throw VCRError.cassetteNotFound(name ?? path)
+        }
+        try Self.checkHeader(path: path)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.label = "cassette"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            let migrator = CassetteSchema.migrator
+            try pool.write { db in
+                if try migrator.hasBeenSuperseded(db) || Self.storedFormatVersion(db) > CassetteSchema.formatVersion {
+                    throw VCRError.cassetteUnusable(
+                        path: path,
+                        reason: "written by a newer messages-vcr (format \(try Self.storedFormatVersion(db)); this build reads format \(CassetteSchema.formatVersion))"
+                    )
+                }
+            }
+            try migrator.migrate(pool)
+        } catch let error as VCRError {
+            throw error
+        } catch {
+            throw VCRError.cassetteUnusable(path: path, reason: Self.describe(error))
+        }
+    }
+
+    /// Refuses files that are not SQLite before SQLite gets to touch them.
+    private static func checkHeader(path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        if !header.isEmpty, header != Data("SQLite format 3\0".utf8) {
+            throw VCRError.cassetteUnusable(path: path, reason: "not a SQLite cassette (file header does not match)")
+        }
+    }
+
+    private static func storedFormatVersion(_ db: Database) throws -> Int {
+        guard try db.tableExists("meta") else { return 0 }
+        let text = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'format_version'")
+        return text.flatMap(Int.init) ?? 0
+    }
+
+    /// A short reason for a database error.
+    static func describe(_ error: any Error) -> String {
+        if let dbError = error as? DatabaseError { return dbError.message ?? "\(dbError.resultCode)" }
+        return "\(error)"
+    }
+
+    // MARK: - Writing
+
+    /// Stores `interaction` in one transaction, assigning the next sequence number.
+    /// - Returns: the interaction as stored (with its `seq`).
+    @discardableResult
+    public func save(_ interaction: Interaction) async throws -> Interaction {
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                var stored = interaction
+                try db.inTransaction(.immediate) {
+                    stored.seq = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM interaction") ?? 1
+                    try Self.insert(stored, into: db)
+                    return .commit
+                }
+                return stored
+            }
+        } catch {
+            throw VCRError.internalFailure("could not store interaction \(interaction.id) in \(path): \(Self.describe(error))")
+        }
+    }
+
+    private static func insertBlob(_ bytes: [UInt8], into db: Database) throws -> String {
+        let hash = SHA256.hex(bytes)
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO blob (hash, size, data) VALUES (?, ?, ?)",
+            arguments: [hash, bytes.count, Data(bytes)])
+        return hash
+    }
+
+    private static func insert(_ interaction: Interaction, into db: Database) throws {
+        let request = interaction.request
+        let response = interaction.response
+        let summary = RequestSummary(body: request.body)
+        let row = InteractionRow(
+            id: interaction.id, seq: interaction.seq,
+            recordedAt: InteractionCoding.formatDate(interaction.recordedAt),
+            source: interaction.source.rawValue, upstream: interaction.upstream,
+            method: request.method, path: request.path, query: request.query,
+            requestHeaders: InteractionCoding.encodeHeaders(request.headers),
+            requestBodyHash: try insertBlob(request.body, into: db),
+            model: summary.model, stream: summary.stream,
+            matchKey: interaction.matchKey, matchRules: interaction.matchRulesFingerprint,
+            status: response.status,
+            responseHeaders: InteractionCoding.encodeHeaders(response.headers),
+            responseBodyHash: try insertBlob(response.body, into: db),
+            ttfbNs: response.ttfbNanos.map { Int64($0) }, durationNs: Int64(response.durationNanos),
+            outcome: response.outcome.rawValue, error: response.errorMessage,
+            chunkCount: response.chunks.count, eventCount: response.frames.count
+        )
+        try row.insert(db)
+        let chunkStatement = try db.cachedStatement(
+            sql: "INSERT INTO chunk (interaction_id, idx, byte_offset, length, offset_ns) VALUES (?, ?, ?, ?, ?)")
+        for (index, chunk) in response.chunks.enumerated() {
+            try chunkStatement.execute(arguments: [interaction.id, index, chunk.byteOffset, chunk.length, Int64(chunk.offsetNanos)])
+        }
+        let frameStatement = try db.cachedStatement(
+            sql: "INSERT INTO frame (interaction_id, idx, event, data, byte_start, byte_end, offset_ns) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        for (index, frame) in response.frames.enumerated() {
+            try frameStatement.execute(arguments: [
+                interaction.id, index, frame.event, Data(frame.data),
+                frame.byteRange.lowerBound, frame.byteRange.upperBound, Int64(frame.offsetNanos),
+            ])
+        }
+    }
+
+    // MARK: - Reading
+
+    /// Number of interactions stored.
+    public func count() async throws -> Int {
+        try await pool.read { db in try InteractionRow.fetchCount(db) }
+    }
+
+    /// Every interaction, in sequence order.
+    public func all() async throws -> [Interaction] {
+        try await pool.read { db in
+            try InteractionRow.order(Column("seq")).fetchAll(db).map { try Self.load($0, from: db) }
+        }
+    }
+
+    /// The interaction with `id`, or nil.
+    public func interaction(id: String) async throws -> Interaction? {
+        try await pool.read { db in
+            try InteractionRow.fetchOne(db, key: id).map { try Self.load($0, from: db) }
+        }
+    }
+
+    /// Runs `body` with a read-only database connection (for queries the store does not name).
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+
+    /// Runs `body` in a write transaction.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.write(body)
+    }
+
+    static func blob(_ hash: String, in db: Database) throws -> [UInt8] {
+        guard let data = try Data.fetchOne(db, sql: "SELECT data FROM blob WHERE hash = ?", arguments: [hash]) else {
+            throw VCRError.internalFailure("blob \(hash) is missing")
+        }
+        return [UInt8](data)
+    }
+
+    static func load(_ row: InteractionRow, from db: Database) throws -> Interaction {
+        let chunks = try ChunkRow.filter(Column("interaction_id") == row.id).order(Column("idx")).fetchAll(db).map {
+            BodyChunk(byteOffset: $0.byteOffset, length: $0.length, offsetNanos: UInt64($0.offsetNs))
+        }
+        let frames = try FrameRow.filter(Column("interaction_id") == row.id).order(Column("idx")).fetchAll(db).map {
+            SSEFrame(event: $0.event, data: [UInt8]($0.data), byteRange: $0.byteStart..<$0.byteEnd, offsetNanos: UInt64($0.offsetNs))
+        }
+        let request = RecordedRequest(
+            method: row.method, path: row.path, query: row.query,
+            headers: InteractionCoding.decodeHeaders(row.requestHeaders), body: try blob(row.requestBodyHash, in: db))
+        let response = RecordedResponse(
+            status: row.status, headers: InteractionCoding.decodeHeaders(row.responseHeaders),
+            body: try blob(row.responseBodyHash, in: db), chunks: chunks, frames: frames,
+            ttfbNanos: row.ttfbNs.map { UInt64($0) }, durationNanos: UInt64(row.durationNs),
+            outcome: Outcome(rawValue: row.outcome) ?? .complete, errorMessage: row.error)
+        return Interaction(
+            id: row.id, seq: row.seq, recordedAt: InteractionCoding.parseDate(row.recordedAt),
+            source: InteractionSource(rawValue: row.source) ?? .recorded, upstream: row.upstream,
+            request: request, response: response, matchKey: row.matchKey, matchRulesFingerprint: row.matchRules)
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Which headers are forwarded, passed back, stored and replayed.
+public enum HeaderPolicy {
+    /// Headers that never reach disk: credentials and cookies.
+    public static let secrets: Set<String> = ["x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie"]
+
+    /// Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection and are never forwarded.
+    public static let hopByHop: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+        "proxy-authenticate", "proxy-authorization",
+    ]
+
+    /// Response headers that describe the transport; the server writes its own when it answers.
+    public static let transport: Set<String> = ["date", "content-length", "transfer-encoding", "connection", "keep-alive"]
+
+    /// Hop-by-hop names, plus any the `Connection` header lists.
+    static func connectionScoped(_ headers: HeaderList) -> Set<String> {
+        var names = hopByHop
+        for field in headers where field.name.lowercased() == "connection" {
+            for token in field.value.split(separator: ",") {
+                names.insert(token.trimmingCharacters(in: .whitespaces).lowercased())
+            }
+        }
+        return names
+    }
+
+    /// The request headers to send upstream: hop-by-hop, `Host` and `Content-Length` are dropped
+    /// (the client sets the upstream's own `Host` and the length of the body it sends).
+    public static func forwardedRequestHeaders(_ headers: HeaderList) -> HeaderList {
+        headers.removing(connectionScoped(headers).union(["host", "content-length"]))
+    }
+
+    /// The request headers as stored: everything the client sent except secrets.
+    public static func storedRequestHeaders(_ headers: HeaderList) -> HeaderList {
+        headers.removing(secrets)
+    }
+
+    /// The response headers as stored: everything the upstream sent except secrets.
+    public static func storedResponseHeaders(_ headers: HeaderList) -> HeaderList {
+        headers.removing(secrets)
+    }
+
+    /// The response headers to write to the client, live or replayed: the transport ones are the server's own.
+    public static func clientResponseHeaders(_ headers: HeaderList) -> HeaderList {
+        headers.removing(connectionScoped(headers).union(transport))
+    }
+}

@@ -1,0 +1,93 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// The upstream response body: buffers in arrival order; dropping its iterator cancels the request.
+public typealias UpstreamBody = HTTPClientResponse.Body
+
+/// The response head from the upstream, with its body still streaming.
+public struct UpstreamResponse: Sendable {
+    /// HTTP status.
+    public var status: Int
+    /// Headers as the upstream sent them.
+    public var headers: HeaderList
+    /// The body, chunk by chunk as it arrives.
+    public var body: UpstreamBody
+}
+
+/// Sends requests to the upstream (Ollama) with AsyncHTTPClient. Only this type knows AsyncHTTPClient.
+public final class UpstreamClient: Sendable {
+    /// Where requests go.
+    public let target: UpstreamTarget
+    private let client: HTTPClient
+    private let firstByteTimeout: TimeAmount
+
+    /// Creates a client.
+    /// - Parameters:
+    ///   - target: the upstream.
+    ///   - connectTimeout: how long a TCP connect may take.
+    ///   - firstByteTimeout: how long to wait for the response head.
+    ///   - readTimeout: the longest silence allowed between body bytes.
+    public init(target: UpstreamTarget, connectTimeout: TimeAmount = .seconds(5), firstByteTimeout: TimeAmount, readTimeout: TimeAmount?) {
+        self.target = target
+        self.firstByteTimeout = firstByteTimeout
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: connectTimeout, read: readTimeout),
+            decompression: .disabled
+        )
+        configuration.httpVersion = .http1Only
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// Sends `request` (its path already stripped of any `/c/NAME` prefix) and returns when the head arrives.
+    /// - Parameters:
+    ///   - request: what the client sent.
+    ///   - body: the body to send (the client's, or a rewritten one).
+    /// - Throws: ``VCRError/upstreamUnreachable(upstream:reason:)`` or ``VCRError/upstreamTimeout(upstream:seconds:)``.
+    public func send(_ request: RecordedRequest, body: [UInt8]) async throws -> UpstreamResponse {
+        var outgoing = HTTPClientRequest(url: target.url(path: request.path, query: request.query))
+        outgoing.method = HTTPMethod(rawValue: request.method)
+        for field in HeaderPolicy.forwardedRequestHeaders(request.headers) {
+            outgoing.headers.add(name: field.name, value: field.value)
+        }
+        outgoing.headers.replaceOrAdd(name: "Host", value: target.authority)
+        if !body.isEmpty || ["POST", "PUT", "PATCH"].contains(request.method) {
+            outgoing.body = .bytes(ByteBuffer(bytes: body))
+        }
+        do {
+            let response = try await client.execute(outgoing, timeout: firstByteTimeout)
+            return UpstreamResponse(
+                status: Int(response.status.code),
+                headers: HeaderList(response.headers.map { HeaderList.Field(name: $0.name, value: $0.value) }),
+                body: response.body)
+        } catch let error as HTTPClientError where error == .deadlineExceeded {
+            throw VCRError.upstreamTimeout(upstream: target.description, seconds: Double(firstByteTimeout.nanoseconds) / 1e9)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw VCRError.upstreamUnreachable(upstream: target.description, reason: Self.reason(error))
+        }
+    }
+
+    /// A short, human reason for a transport error.
+    static func reason(_ error: any Error) -> String {
+        let text = String(describing: error)
+        let known: [(String, String)] = [
+            ("Connection refused", "connection refused"), ("connectTimeout", "connect timeout"),
+            ("Connection reset", "connection reset by peer"), ("remoteConnectionClosed", "connection closed before the response"),
+            ("readTimeout", "read timeout"), ("No such host", "host not found"),
+            ("Name or service not known", "host not found"), ("Temporary failure in name resolution", "host not found"),
+        ]
+        for (needle, reason) in known where text.contains(needle) { return reason }
+        return text
+    }
+
+    /// Closes the client's connections.
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+}
