@@ -5,6 +5,7 @@ import MessagesVCR
 import ServiceLifecycle
 
 extension VCRMode: ExpressibleByArgument {}
+extension ExhaustedPolicy: ExpressibleByArgument {}
 
 /// `messages-vcr serve`: the recording / replaying server.
 struct ServeCommand: AsyncParsableCommand {
@@ -38,7 +39,32 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("upstream-timeout"), help: "Longest silence (seconds) allowed inside an upstream body.")
     var upstreamTimeout: Double = 600
 
+    @Option(name: .customLong("ignore"), help: ArgumentHelp("JSON path left out of matching (repeatable), e.g. 'messages[*].content[*].cache_control'.", valueName: "path"))
+    var ignore: [String] = []
+
+    @Option(name: .customLong("normalize"), help: ArgumentHelp("Rewrite every body string before matching (repeatable).", valueName: "regex=>replacement"))
+    var normalize: [String] = []
+
+    @Option(name: .customLong("preset"), help: ArgumentHelp("Bundle of match rules for a client (repeatable): claude-code.", valueName: "name"))
+    var preset: [String] = []
+
+    @Flag(help: "Turn every default match rule off (metadata and cache_control are matched, so is the query string).")
+    var strict = false
+
+    @Option(name: .customLong("match-header"), help: ArgumentHelp("Request header that must match too (repeatable).", valueName: "name"))
+    var matchHeader: [String] = []
+
+    @Option(help: ArgumentHelp("Replay pacing: original, instant, fixed:MS (MS before each chunk) or speed:X.", valueName: "policy"))
+    var timing = "original"
+
+    @Option(help: "Speed factor for original timing: 2 replays twice as fast.")
+    var speed: Double = 1
+
+    @Option(name: .customLong("on-exhausted"), help: "After the last identical recording: repeat it, or answer a miss (error).")
+    var onExhausted: ExhaustedPolicy = .repeatLast
+
     func validate() throws {
+        guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
     }
@@ -65,11 +91,23 @@ struct ServeCommand: AsyncParsableCommand {
         options.maxBodyBytes = maxBodyBytes
         options.firstByteTimeoutSeconds = firstByteTimeout
         options.upstreamReadTimeoutSeconds = upstreamTimeout
-        if !["127.0.0.1", "localhost", "::1"].contains(host) {
-            logger.warning("binding \(host): messages-vcr is then reachable from other machines")
+        options.onExhausted = onExhausted
+        do {
+            options.timing = try TimingPolicy(parsing: timing, speed: speed)
+            options.rules = try MatchRules(ignore: ignore, normalize: normalize, presets: preset, strict: strict, matchHeaders: matchHeader)
+        } catch let error as TimingPolicy.ParseError {
+            throw ServeOptionError(error.description)
+        } catch let error as MatchRules.RuleError {
+            throw ServeOptionError(error.description)
         }
         let server = try VCRServer(options: options, logger: logger) { ready in
             FileHandle.standardOutput.write(Data((ready.line + "\n").utf8))  // unbuffered: scripts wait on it
+        }
+        if mode != .record, mode != .passthrough {
+            logger.info("match rules: \(options.rules.summary.joined(separator: "; ")); timing \(options.timing)")
+        }
+        if !["127.0.0.1", "localhost", "::1"].contains(host) {
+            logger.warning("binding \(host): messages-vcr is then reachable from other machines")
         }
         var configuration = ServiceGroupConfiguration(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = .seconds(options.shutdownGraceSeconds)

@@ -1,15 +1,29 @@
 import Hummingbird
 
 /// The `/__vcr/*` admin routes: state you can inspect (and reset) over HTTP.
+///
+/// | route | answers |
+/// |---|---|
+/// | `GET /__vcr/health` | mode, cassette, upstream, match rules, timing, counters |
+/// | `GET /__vcr/journal?limit=N&session=ID` | the last requests and what became of them |
+/// | `POST /__vcr/reset[?session=ID]` | resets the session cursors (all, or one session's) |
 struct AdminRoutes: Sendable {
     let options: ServeOptions
     let registry: CassetteRegistry
+    let engine: ReplayEngine
+    let journal: Journal
     let stats: ServerStats
 
-    func respond(method: String, path: String) -> Response {
+    func respond(method: String, path: String, query: [String: String]) -> Response {
         switch (method, path) {
         case ("GET", "/__vcr/health"):
             return HTTPConversions.json(health())
+        case ("GET", "/__vcr/journal"):
+            let limit = query["limit"].flatMap(Int.init) ?? 100
+            return HTTPConversions.json(Journal.json(journal.recent(limit: limit, session: query["session"])))
+        case ("POST", "/__vcr/reset"):
+            engine.cursors.reset(session: query["session"])
+            return HTTPConversions.json(.object(["reset": .string(query["session"] ?? "all")]))
         default:
             return HTTPConversions.errorResponse(.notFound("no admin route \(method) \(path)"))
         }
@@ -22,6 +36,10 @@ struct AdminRoutes: Sendable {
             "mode": .string(options.mode.rawValue),
             "cassette": .object(["name": .string(registry.defaultCassette.name), "path": .string(registry.defaultCassette.path)]),
             "upstream": .string(options.upstream.description),
+            "timing": .string(options.timing.description),
+            "on_exhausted": .string(options.onExhausted.rawValue),
+            "rules": .array(options.rules.summary.map { .string($0) }),
+            "sessions": .array(engine.cursors.sessions.map { .string($0) }),
             "counters": .object([
                 "requests": .int(counters.requests), "recorded": .int(counters.recorded), "replayed": .int(counters.replayed),
                 "misses": .int(counters.misses), "forwarded": .int(counters.forwarded), "errors": .int(counters.errors),

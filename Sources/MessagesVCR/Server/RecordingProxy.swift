@@ -16,6 +16,8 @@ struct RecordingProxy: Sendable {
         var store: CassetteStore
         var matchKey: String?
         var matchRulesFingerprint: String?
+        /// Called once the interaction is stored.
+        var onStored: @Sendable (Interaction) async -> Void = { _ in }
     }
 
     /// Forwards `request` upstream with `upstreamBody` and returns the streaming response.
@@ -90,7 +92,9 @@ struct RecordingProxy: Sendable {
         // An unstructured task: a cancelled client must not cancel the write of what it received.
         let result = await Task { try await recording.store.save(interaction) }.result
         switch result {
-        case .success: stats.increment(\.recorded)
+        case .success(let stored):
+            stats.increment(\.recorded)
+            await recording.onStored(stored)
         case .failure(let error):
             stats.increment(\.storeErrors)
             log.logger.error("\(error is VCRError ? (error as! VCRError).message : "\(error)")")

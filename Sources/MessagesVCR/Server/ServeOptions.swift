@@ -40,6 +40,12 @@ public struct ServeOptions: Sendable {
     public var upstreamReadTimeoutSeconds: Double? = 600
     /// How long in-flight streams may run on after SIGINT/SIGTERM, in seconds.
     public var shutdownGraceSeconds: Double = 5
+    /// What makes a request match a recording.
+    public var rules: MatchRules = try! MatchRules()
+    /// When replayed chunks are written (a request's `x-vcr-timing` header overrides it).
+    public var timing: TimingPolicy = .original(speed: 1)
+    /// What a session gets after the last identical recording.
+    public var onExhausted: ExhaustedPolicy = .repeatLast
 
     /// Creates options with defaults and the given upstream.
     public init(upstream: UpstreamTarget) {

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -11,17 +12,29 @@ struct VCRResponder: HTTPResponder {
     let options: ServeOptions
     let registry: CassetteRegistry
     let proxy: RecordingProxy
+    let engine: ReplayEngine
+    let journal: Journal
     let stats: ServerStats
     let log: RequestLog
 
+    static let sessionHeader = HTTPField.Name("x-vcr-session")!
+    static let timingHeader = HTTPField.Name("x-vcr-timing")!
+    static let missHeader = HTTPField.Name("x-vcr-miss")!
+    static let interactionHeader = HTTPField.Name("x-vcr-interaction")!
+
     func respond(to request: Request, context: Context) async throws -> Response {
+        let arrival = ContinuousClock.now
         let startedAt = MonotonicClock.now()
         let method = request.method.rawValue
         let fullPath = request.uri.path
         if fullPath.hasPrefix("/__vcr/") || fullPath == "/__vcr" {
-            return AdminRoutes(options: options, registry: registry, stats: stats).respond(method: method, path: fullPath)
+            return AdminRoutes(options: options, registry: registry, engine: engine, journal: journal, stats: stats)
+                .respond(method: method, path: fullPath, query: Dictionary(
+                    request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { $1 }))
         }
         stats.increment(\.requests)
+        let session = request.headers[Self.sessionHeader] ?? "default"
+        var note = JournalNote(session: session, method: method, path: fullPath, cassette: registry.defaultCassette.name)
         do {
             var cassette = registry.defaultCassette
             var path = fullPath
@@ -29,30 +42,20 @@ struct VCRResponder: HTTPResponder {
                 cassette = try registry.reference(named: prefix.name)
                 path = prefix.rest
             }
+            note.cassette = cassette.name
+            note.path = path
             var request = request
             let body = try await readBody(&request)
             let query = request.uri.query.flatMap { $0.isEmpty ? nil : $0 }
             let recorded = RecordedRequest(
                 method: method, path: path, query: query, headers: HTTPConversions.headerList(request.headers), body: body)
-            return try await handle(recorded, cassette: cassette, startedAt: startedAt)
+            let stage = Stage(responder: self, request: recorded, cassette: cassette, session: session, arrival: arrival, startedAt: startedAt, note: note)
+            return try await stage.run(timingHeader: request.headers[Self.timingHeader])
         } catch let error as VCRError {
             stats.increment(\.errors)
             log.write(.init(method: method, path: fullPath, status: error.status, startedAt: startedAt, note: "error=\"\(error.message)\""))
+            journal.append(note.entry(result: "error", status: error.status, detail: error.message))
             return HTTPConversions.errorResponse(error)
-        }
-    }
-
-    private func handle(_ request: RecordedRequest, cassette: CassetteRegistry.CassetteReference, startedAt: UInt64) async throws -> Response {
-        switch options.mode {
-        case .record:
-            let store = try registry.store(for: cassette, mode: .createIfMissing)
-            stats.increment(\.forwarded)
-            return try await proxy.forward(request, upstreamBody: request.body, recording: .init(store: store), startedAt: startedAt)
-        case .passthrough:
-            stats.increment(\.forwarded)
-            return try await proxy.forward(request, upstreamBody: request.body, recording: nil, startedAt: startedAt)
-        case .replay, .auto:
-            throw VCRError.notImplemented("mode \(options.mode)")
         }
     }
 
@@ -69,3 +72,20 @@ struct VCRResponder: HTTPResponder {
         }
     }
 }
+
+/// What the journal needs to know about a request before its outcome is known.
+struct JournalNote: Sendable {
+    var session: String
+    var method: String
+    var path: String
+    var cassette: String
+    let time = Date()
+
+    func entry(result: String, interactionID: String? = nil, status: Int? = nil, detail: String? = nil, timing: String? = nil) -> Journal.Entry {
+        Journal.Entry(
+            time: time, session: session, method: method, path: path, cassette: cassette, result: result,
+            interactionID: interactionID, status: status, detail: detail, timing: timing)
+    }
+}
+
+import Foundation

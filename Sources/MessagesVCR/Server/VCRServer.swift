@@ -18,6 +18,9 @@ public final class VCRServer: Service, Sendable {
     public let registry: CassetteRegistry
     /// Live counters.
     public let stats = ServerStats()
+    /// The last requests handled.
+    public let journal = Journal()
+    let engine: ReplayEngine
     private let upstream: UpstreamClient
     private let logger: Logger
     private let onReady: @Sendable (Ready) async -> Void
@@ -56,6 +59,7 @@ public final class VCRServer: Service, Sendable {
         } catch let error as VCRError {
             throw ServeOptionError(error.message)
         }
+        engine = ReplayEngine(rules: options.rules, onExhausted: options.onExhausted)
         let readTimeout = options.upstreamReadTimeoutSeconds.map { TimeAmount.nanoseconds(Int64($0 * 1e9)) }
         upstream = UpstreamClient(
             target: options.upstream, firstByteTimeout: .nanoseconds(Int64(options.firstByteTimeoutSeconds * 1e9)),
@@ -77,7 +81,7 @@ public final class VCRServer: Service, Sendable {
         let log = RequestLog(logger: logger)
         let responder = VCRResponder(
             options: options, registry: registry, proxy: RecordingProxy(upstream: upstream, log: log, stats: stats),
-            stats: stats, log: log)
+            engine: engine, journal: journal, stats: stats, log: log)
         var frameworkLogger = logger
         frameworkLogger.logLevel = .warning
         let app = Application(

@@ -1,0 +1,30 @@
+/// A named bundle of match rules for a known client.
+public struct MatchPreset: Sendable {
+    /// The `--preset` name.
+    public let name: String
+    /// Extra ignore paths.
+    public let ignore: [String]
+    /// Extra `REGEX=>REPLACEMENT` normalisers.
+    public let normalize: [String]
+
+    /// Every preset.
+    public static let all: [MatchPreset] = [claudeCode]
+
+    /// The preset called `name`.
+    public static func named(_ name: String) -> MatchPreset? { all.first { $0.name == name } }
+
+    /// What differs when the same Claude Code (2.1.x, `-p`) command runs on another machine, in
+    /// another folder or on another day: the environment lines of its `role:"system"` message, the
+    /// memory folder path (which embeds the working directory) and the `cc_version=` billing suffix.
+    public static let claudeCode = MatchPreset(
+        name: "claude-code",
+        ignore: [],
+        normalize: [
+            #"Primary working directory: [^\n]*=>Primary working directory: <cwd>"#,
+            #"Today's date is \d{4}-\d{2}-\d{2}\.=>Today's date is <date>."#,
+            #"OS Version: [^\n]*=>OS Version: <os>"#,
+            #"[^\s"'`()]*/\.claude/projects/[^/\s]+/memory/=><claude-memory>/"#,
+            #"cc_version=[^;\s]*=>cc_version=<version>"#,
+        ]
+    )
+}

@@ -1,0 +1,72 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+/// The last requests a server handled, newest last, for `GET /__vcr/journal`.
+public final class Journal: Sendable {
+    /// One handled request.
+    public struct Entry: Sendable {
+        /// When it arrived.
+        public var time: Date
+        /// Its `x-vcr-session`.
+        public var session: String
+        /// Method and path (prefix stripped).
+        public var method: String
+        public var path: String
+        /// The cassette it was matched against or recorded into.
+        public var cassette: String
+        /// `replayed`, `miss`, `exhausted`, `recorded`, `forwarded` or `error`.
+        public var result: String
+        /// The recording replayed or written.
+        public var interactionID: String?
+        /// The status answered.
+        public var status: Int?
+        /// For misses: the diagnosis; for errors: the message.
+        public var detail: String?
+        /// The timing used for a replay.
+        public var timing: String?
+    }
+
+    private let capacity: Int
+    private let entries = NIOLockedValueBox<[Entry]>([])
+
+    /// Creates a journal keeping the last `capacity` entries.
+    public init(capacity: Int = 1000) {
+        self.capacity = capacity
+    }
+
+    /// Adds an entry, dropping the oldest past capacity.
+    public func append(_ entry: Entry) {
+        entries.withLockedValue { entries in
+            entries.append(entry)
+            if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
+        }
+    }
+
+    /// The entries, oldest first, optionally of one session and at most `limit` of the newest.
+    public func recent(limit: Int = 100, session: String? = nil) -> [Entry] {
+        let all = entries.withLockedValue { $0 }
+        let chosen = session.map { name in all.filter { $0.session == name } } ?? all
+        return Array(chosen.suffix(max(0, limit)))
+    }
+
+    /// The entries as the admin route serves them.
+    static func json(_ entries: [Entry]) -> JSONValue {
+        .object([
+            "entries": .array(entries.map { entry in
+                var members: [JSONMember] = [
+                    JSONMember("time", .string(InteractionCoding.formatDate(entry.time))),
+                    JSONMember("session", .string(entry.session)),
+                    JSONMember("method", .string(entry.method)),
+                    JSONMember("path", .string(entry.path)),
+                    JSONMember("cassette", .string(entry.cassette)),
+                    JSONMember("result", .string(entry.result)),
+                ]
+                if let id = entry.interactionID { members.append(JSONMember("interaction", .string(id))) }
+                if let status = entry.status { members.append(JSONMember("status", .int(status))) }
+                if let timing = entry.timing { members.append(JSONMember("timing", .string(timing))) }
+                if let detail = entry.detail { members.append(JSONMember("detail", .string(detail))) }
+                return .object(members)
+            })
+        ])
+    }
+}

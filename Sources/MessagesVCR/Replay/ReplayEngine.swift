@@ -1,0 +1,181 @@
+import GRDB
+import NIOConcurrencyHelpers
+
+/// What happens when a session asks for an identical request more often than it was recorded.
+public enum ExhaustedPolicy: String, Sendable, CaseIterable {
+    /// The last matching recording is served again.
+    case repeatLast = "repeat"
+    /// The request is answered as a miss (in auto mode: forwarded and recorded).
+    case error
+}
+
+/// Finds the recording that answers a request: match key lookup, then the session's cursor.
+/// Holds each cassette's index and the recordings prepared for playback.
+final class ReplayEngine: Sendable {
+    let rules: MatchRules
+    let onExhausted: ExhaustedPolicy
+    let cursors = SessionCursors()
+    private let indexes = NIOLockedValueBox<[String: Task<CassetteIndex, any Error>]>([:])
+    private let prepared = NIOLockedValueBox<[String: PreparedReplay]>([:])
+    private static let preparedCapacity = 4096
+
+    init(rules: MatchRules, onExhausted: ExhaustedPolicy) {
+        self.rules = rules
+        self.onExhausted = onExhausted
+    }
+
+    /// The outcome of a lookup.
+    enum Lookup: Sendable {
+        /// A recording answers; `position` is the session's k (0-based) among `count` candidates.
+        case hit(PreparedReplay, position: Int, count: Int)
+        /// Nothing matches; the message says what is nearest and how it differs.
+        case miss(String)
+        /// Matches exist but the session used them all and the policy is `error`.
+        case exhausted(String)
+    }
+
+    /// A request made ready for matching.
+    struct Query: Sendable {
+        var request: RecordedRequest
+        var body: MatchRules.CanonicalBody
+        var key: String
+        var session: String
+    }
+
+    /// Makes `request` ready for lookup.
+    func query(for request: RecordedRequest, session: String) -> Query {
+        let body = rules.canonicalBody(request.body)
+        return Query(request: request, body: body, key: rules.key(for: request, body: body), session: session)
+    }
+
+    /// Looks `query` up in `store` (nil: the cassette file does not exist).
+    /// - Parameter completeOnly: ignore recordings that were cut (auto mode re-records those).
+    func lookup(_ query: Query, in store: CassetteStore?, cassetteName: String, completeOnly: Bool) async throws -> Lookup {
+        let route = "\(query.request.method) \(query.request.path)"
+        guard let store else {
+            return .miss("no recording matches \(route) in cassette \(cassetteName) (the cassette file does not exist)")
+        }
+        let index = try await index(for: store)
+        var candidates = index.candidates(forKey: query.key)
+        if completeOnly { candidates = candidates.filter(\.complete) }
+        guard !candidates.isEmpty else {
+            return .miss(try await missMessage(query, index: index, store: store, cassetteName: cassetteName))
+        }
+        let position = cursors.take(cassette: store.path, session: query.session, matchKey: query.key)
+        if position >= candidates.count, onExhausted == .error {
+            return .exhausted(
+                "request \(route) matched \(candidates.count) recording(s) in cassette \(cassetteName), all already replayed in session \(query.session) (--on-exhausted error)")
+        }
+        let entry = candidates[min(position, candidates.count - 1)]
+        return .hit(try await prepare(entry.id, in: store), position: position, count: candidates.count)
+    }
+
+    /// Counts a new recording in its cassette's index (if loaded) and, for `session`, as already served.
+    func recorded(_ interaction: Interaction, key: String, in store: CassetteStore, session: String) async {
+        _ = cursors.take(cassette: store.path, session: session, matchKey: key)
+        guard let task = indexes.withLockedValue({ $0[store.path] }), let index = try? await task.value else { return }
+        index.add(
+            CassetteIndex.Entry(
+                id: interaction.id, seq: interaction.seq, method: interaction.request.method, path: interaction.request.path,
+                model: interaction.request.model, stream: interaction.request.stream,
+                complete: interaction.response.outcome == .complete, requestBodyHash: SHA256.hex(interaction.request.body)),
+            key: key)
+    }
+
+    /// The index of `store`, loaded once.
+    func index(for store: CassetteStore) async throws -> CassetteIndex {
+        let rules = self.rules
+        let task = indexes.withLockedValue { indexes in
+            if let task = indexes[store.path] { return task }
+            let task = Task { try await CassetteIndex.load(store, rules: rules) }
+            indexes[store.path] = task
+            return task
+        }
+        return try await task.value
+    }
+
+    private func prepare(_ id: String, in store: CassetteStore) async throws -> PreparedReplay {
+        let cacheKey = store.path + "#" + id
+        if let ready = prepared.withLockedValue({ $0[cacheKey] }) { return ready }
+        guard let interaction = try await store.interaction(id: id) else {
+            throw VCRError.internalFailure("recording \(id) vanished from \(store.path)")
+        }
+        let ready = PreparedReplay(interaction)
+        prepared.withLockedValue { cache in
+            if cache.count >= Self.preparedCapacity { cache.removeAll(keepingCapacity: true) }
+            cache[cacheKey] = ready
+        }
+        return ready
+    }
+
+    // MARK: - Miss diagnosis
+
+    /// How many recent recordings of the same route are compared to find the nearest.
+    private static let nearestPool = 200
+
+    private func missMessage(_ query: Query, index: CassetteIndex, store: CassetteStore, cassetteName: String) async throws -> String {
+        let request = query.request
+        let head = "no recording matches \(request.method) \(request.path) in cassette \(cassetteName)"
+        let sameRoute = index.entries(method: request.method, path: request.path)
+        guard !sameRoute.isEmpty else {
+            return head + (index.count == 0 ? " (the cassette is empty)" : " (it has no recording of \(request.method) \(request.path))")
+        }
+        let model = RequestSummary(body: request.body).model
+        let pool = Array((sameRoute.filter { $0.model == model }.suffix(Self.nearestPool)).reversed())
+            + Array(sameRoute.filter { $0.model != model }.suffix(Self.nearestPool).reversed())
+        let received = query.body.bytes
+        let rules = self.rules
+        let bodies = try await store.read { db in
+            try Array(pool.prefix(Self.nearestPool)).map { entry -> (CassetteIndex.Entry, RecordedRequest) in
+                let row = try Row.fetchOne(db, sql: "SELECT query, request_headers FROM interaction WHERE id = ?", arguments: [entry.id])
+                let recorded = RecordedRequest(
+                    method: entry.method, path: entry.path, query: row?["query"],
+                    headers: InteractionCoding.decodeHeaders(row?["request_headers"] ?? "[]"),
+                    body: try CassetteStore.blob(entry.requestBodyHash, in: db))
+                return (entry, recorded)
+            }
+        }
+        var best: (entry: CassetteIndex.Entry, request: RecordedRequest, body: MatchRules.CanonicalBody, score: Int)?
+        for (entry, recorded) in bodies {
+            let body = rules.canonicalBody(recorded.body)
+            let score = Self.commonPrefix(body.bytes, received)
+            if best == nil || score > best!.score { best = (entry, recorded, body, score) }
+        }
+        guard let nearest = best else { return head }
+        let summary = RequestSummary(body: nearest.request.body)
+        var label = "nearest is \(nearest.entry.id) (model \(summary.model ?? "?")"
+        if let text = summary.firstUserText { label += ", " + JSONDiff.quote(Self.cut(text, 40)) }
+        label += ")"
+        return head + "; " + label + ": " + differences(recorded: nearest.request, recordedBody: nearest.body, received: query).joined(separator: "; ")
+    }
+
+    private func differences(recorded: RecordedRequest, recordedBody: MatchRules.CanonicalBody, received: Query) -> [String] {
+        var found: [String] = []
+        switch (recordedBody, received.body) {
+        case (.json(let left), .json(let right)):
+            found = JSONDiff.differences(recorded: left, received: right).map(\.description)
+        default:
+            if recordedBody.bytes != received.body.bytes {
+                found.append("body: recorded \(recordedBody.bytes.count) bytes ≠ received \(received.body.bytes.count) bytes (not JSON)")
+            }
+        }
+        if rules.matchQuery, recorded.query != received.request.query {
+            found.append("query: recorded \(JSONDiff.quote(recorded.query ?? "")) ≠ received \(JSONDiff.quote(received.request.query ?? ""))")
+        }
+        for name in rules.headers where recorded.headers[name] != received.request.headers[name] {
+            found.append("header \(name): recorded \(recorded.headers[name].map(JSONDiff.quote) ?? "(absent)") ≠ received \(received.request.headers[name].map(JSONDiff.quote) ?? "(absent)")")
+        }
+        return found.isEmpty ? ["it differs only in ignored parts; the recording was cut (\(recorded.method) \(recorded.path))"] : found
+    }
+
+    private static func commonPrefix(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        var i = 0
+        let n = min(a.count, b.count)
+        while i < n, a[i] == b[i] { i += 1 }
+        return i
+    }
+
+    private static func cut(_ text: String, _ length: Int) -> String {
+        text.count > length ? String(text.prefix(length)) + "…" : text
+    }
+}

@@ -1,0 +1,80 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// A recording made ready to be written many times: headers converted once, chunks as
+/// ByteBuffer slices that every playback shares without copying.
+struct PreparedReplay: Sendable {
+    var interactionID: String
+    var status: Int?
+    var headers: HTTPFields
+    var contentLength: Int?
+    var chunks: [ByteBuffer]
+    var offsets: [UInt64]
+    var ttfbNanos: UInt64
+    var outcome: Outcome
+    var errorMessage: String?
+
+    init(_ interaction: Interaction) {
+        let response = interaction.response
+        interactionID = interaction.id
+        status = response.status
+        headers = HTTPConversions.httpFields(HeaderPolicy.clientResponseHeaders(response.headers))
+        contentLength = response.headers["content-length"] != nil && response.outcome == .complete ? response.body.count : nil
+        let whole = ByteBuffer(bytes: response.body)
+        chunks = response.chunks.map { whole.getSlice(at: $0.byteOffset, length: $0.length)! }
+        offsets = response.chunks.map(\.offsetNanos)
+        ttfbNanos = response.ttfbNanos ?? 0
+        outcome = response.outcome
+        errorMessage = response.errorMessage
+    }
+}
+
+/// Writes a prepared recording to a client: the same status, headers and chunks, each chunk at an
+/// absolute deadline from the request's arrival (so sleep errors never add up over a stream).
+/// A recording that was cut ends with the same cut.
+struct ReplayPlayer: Sendable {
+    /// Raised inside a replayed body to cut the connection where the recording was cut.
+    struct RecordedCut: Error {}
+
+    /// The response for `replay`, paced by `timing` from `arrival`.
+    func response(
+        for replay: PreparedReplay, timing: TimingPolicy, arrival: ContinuousClock.Instant, extraHeaders: HTTPFields,
+        onFinish: @escaping @Sendable (Bool) -> Void
+    ) async throws -> Response {
+        guard let status = replay.status else {
+            // No response head was ever received: the client got messages-vcr's own error then, and gets it again.
+            onFinish(true)
+            let message = replay.errorMessage ?? "messages-vcr: upstream error"
+            var response = HTTPConversions.response(
+                status: 502, headers: HeaderList(pairs: [("Content-Type", "application/json")]),
+                body: AnthropicErrorBody.encode(type: "api_error", message: message))
+            response.headers.append(contentsOf: extraHeaders)
+            return response
+        }
+        try await Self.sleep(until: arrival, plus: timing.headDelay(ttfbNanos: replay.ttfbNanos))
+        var headers = replay.headers
+        headers.append(contentsOf: extraHeaders)
+        let body = ResponseBody(contentLength: replay.contentLength) { writer in
+            do {
+                for (index, chunk) in replay.chunks.enumerated() {
+                    try await Self.sleep(until: arrival, plus: timing.deadline(chunk: index, offsetNanos: replay.offsets[index]))
+                    try await writer.write(chunk)
+                }
+            } catch {
+                onFinish(false)
+                throw error
+            }
+            onFinish(replay.outcome == .complete)
+            if replay.outcome != .complete { throw RecordedCut() }
+            try await writer.finish(nil)
+        }
+        return Response(status: .init(code: status), headers: headers, body: body)
+    }
+
+    private static func sleep(until arrival: ContinuousClock.Instant, plus nanos: UInt64) async throws {
+        guard nanos > 0 else { return }
+        let deadline = arrival.advanced(by: .nanoseconds(Int64(nanos)))
+        if deadline > .now { try await Task.sleep(until: deadline, tolerance: .zero, clock: .continuous) }
+    }
+}
