@@ -8,10 +8,14 @@ struct MessagesVCRCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "messages-vcr",
         abstract: "Record and replay the Anthropic Messages API as Ollama serves it.",
-        subcommands: [ServeCommand.self]
+        subcommands: [
+            ServeCommand.self, ListCommand.self, ShowCommand.self, ExportCommand.self, ImportCommand.self, CheckCommand.self,
+            DeleteCommand.self, PruneCommand.self, SynthCommand.self,
+        ]
     )
 
-    /// Parses and runs; a bad flag prints one line on stderr and exits 2.
+    /// Parses and runs. A bad flag or a cassette command's error prints one line on stderr and exits 2;
+    /// a server that cannot start (or `--fail-on-miss` at shutdown) exits 1.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -20,9 +24,11 @@ struct MessagesVCRCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
         } catch {
             if exitCode(for: error) == .success { exit(withError: error) }
-            let message = error is ServeOptionError ? "\(error)" : message(for: error)
+            let message = error is ServeOptionError || error is ToolError ? "\(error)" : message(for: error)
             FileHandle.standardError.write(Data("messages-vcr: error: \(message)\n".utf8))
             Foundation.exit(error is ServeOptionError ? 1 : 2)
         }

@@ -63,6 +63,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("on-exhausted"), help: "After the last identical recording: repeat it, or answer a miss (error).")
     var onExhausted: ExhaustedPolicy = .repeatLast
 
+    @Option(help: ArgumentHelp("Write the coverage report (used, unused, missed) to this file on shutdown.", valueName: "file"))
+    var report: String?
+
+    @Flag(name: .customLong("fail-on-miss"), help: "Exit 1 at shutdown if any request matched no recording.")
+    var failOnMiss = false
+
     func validate() throws {
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
@@ -92,6 +98,8 @@ struct ServeCommand: AsyncParsableCommand {
         options.firstByteTimeoutSeconds = firstByteTimeout
         options.upstreamReadTimeoutSeconds = upstreamTimeout
         options.onExhausted = onExhausted
+        options.reportPath = report
+        options.failOnMiss = failOnMiss
         do {
             options.timing = try TimingPolicy(parsing: timing, speed: speed)
             options.rules = try MatchRules(ignore: ignore, normalize: normalize, presets: preset, strict: strict, matchHeaders: matchHeader)

@@ -51,8 +51,12 @@ struct ReplayTests {
                 let replayed = try await TestClient.send(port: port, path: "/v1/messages?beta=true", body: body)
                 #expect(replayed.status == original.status)
                 #expect(replayed.body == original.body)
-                #expect(replayed.chunks.count == original.chunks.count)
-                #expect(replayed.chunks == original.chunks)
+                if original.chunks.count > 1 {
+                    // Streams were written one event per chunk 15 ms apart: the client sees the same chunks.
+                    // (A one-piece body may reach a client in two TCP reads under load: compared as bytes.)
+                    #expect(replayed.chunks.count == original.chunks.count)
+                    #expect(replayed.chunks == original.chunks)
+                }
                 #expect(replayed.header("content-type") == original.header("content-type"))
                 #expect(replayed.header("content-length") == original.header("content-length"))
                 #expect(replayed.header("x-vcr-interaction") != nil)
@@ -266,10 +270,14 @@ struct ReplayTests {
             _ = try await TestClient.send(port: port, body: body)
         }
         try await Task.sleep(for: .milliseconds(100))
-        try await replaySession(directory: dir) { port, _ in
+        try await replaySession(directory: dir) { port, server in
+            // What reached the proxy before the reset (the fake's last write can be lost with it) is what was stored.
+            let stored = try #require(try await storedInteractions(server).first)
+            #expect(stored.response.outcome == .upstreamCut)
+            #expect(!stored.response.body.isEmpty && frames.prefix(2).joined().utf8.starts(with: stored.response.body))
             let cut = try await TestClient.send(port: port, body: body)
             #expect(cut.status == 200)
-            #expect(cut.text == frames.prefix(2).joined())
+            #expect(cut.body == stored.response.body)
             #expect(cut.bodyError != nil)
         }
         cutNext.withLockedValue { $0 = false }

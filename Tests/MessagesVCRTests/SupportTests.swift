@@ -152,11 +152,18 @@ struct LocatorTests {
         }
     }
 
-    @Test("--cassette: a name maps into the folder, a .sqlite value is a path")
+    @Test("--cassette: a name maps into the folder (.sqlite, else an existing .json export), a .sqlite or .json value is a path")
     func resolve() throws {
-        let locator = CassetteLocator(directory: "cassettes")
-        #expect(try locator.resolve(option: "demo") == ("demo", "cassettes/demo.sqlite"))
+        let dir = try temporaryDirectory()
+        let locator = CassetteLocator(directory: dir)
+        #expect(try locator.resolve(option: "demo") == ("demo", dir + "/demo.sqlite"))
+        try "{}".write(toFile: dir + "/demo.json", atomically: true, encoding: .utf8)
+        #expect(try locator.resolve(option: "demo") == ("demo", dir + "/demo.json"))
+        #expect(try locator.resolve(option: "demo", forWriting: true) == ("demo", dir + "/demo.sqlite"))
+        try "".write(toFile: dir + "/demo.sqlite", atomically: true, encoding: .utf8)
+        #expect(try locator.resolve(option: "demo") == ("demo", dir + "/demo.sqlite"))
         #expect(try locator.resolve(option: "/tmp/x/run.sqlite") == ("run", "/tmp/x/run.sqlite"))
+        #expect(try locator.resolve(option: "fixtures/run.json") == ("run", "fixtures/run.json"))
         #expect(throws: VCRError.invalidCassetteName("../up")) { try locator.resolve(option: "../up") }
     }
 

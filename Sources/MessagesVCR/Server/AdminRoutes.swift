@@ -7,20 +7,24 @@ import Hummingbird
 /// | `GET /__vcr/health` | mode, cassette, upstream, match rules, timing, counters |
 /// | `GET /__vcr/journal?limit=N&session=ID` | the last requests and what became of them |
 /// | `POST /__vcr/reset[?session=ID]` | resets the session cursors (all, or one session's) |
+/// | `GET /__vcr/report` | the coverage report: recordings used, never used, and misses |
 struct AdminRoutes: Sendable {
     let options: ServeOptions
     let registry: CassetteRegistry
     let engine: ReplayEngine
     let journal: Journal
     let stats: ServerStats
+    let coverage: Coverage
 
-    func respond(method: String, path: String, query: [String: String]) -> Response {
+    func respond(method: String, path: String, query: [String: String]) async -> Response {
         switch (method, path) {
         case ("GET", "/__vcr/health"):
             return HTTPConversions.json(health())
         case ("GET", "/__vcr/journal"):
             let limit = query["limit"].flatMap(Int.init) ?? 100
             return HTTPConversions.json(Journal.json(journal.recent(limit: limit, session: query["session"])))
+        case ("GET", "/__vcr/report"):
+            return HTTPConversions.json(await coverage.report(registry: registry))
         case ("POST", "/__vcr/reset"):
             engine.cursors.reset(session: query["session"])
             return HTTPConversions.json(.object(["reset": .string(query["session"] ?? "all")]))

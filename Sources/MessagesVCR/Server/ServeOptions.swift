@@ -46,6 +46,10 @@ public struct ServeOptions: Sendable {
     public var timing: TimingPolicy = .original(speed: 1)
     /// What a session gets after the last identical recording.
     public var onExhausted: ExhaustedPolicy = .repeatLast
+    /// Where the coverage report is written on shutdown (nil: nowhere).
+    public var reportPath: String?
+    /// Exit non-zero at shutdown when any request matched no recording.
+    public var failOnMiss = false
 
     /// Creates options with defaults and the given upstream.
     public init(upstream: UpstreamTarget) {

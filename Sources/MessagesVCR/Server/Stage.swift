@@ -22,7 +22,12 @@ struct Stage: Sendable {
             let store = try responder.registry.store(for: cassette, mode: .createIfMissing)
             return try await forward(recordInto: store, key: engine.query(for: request, session: session).key)
         case .replay, .auto:
-            let timing = try timingHeader.map { try TimingPolicy(parsing: $0) } ?? options.timing
+            let timing: TimingPolicy
+            do {
+                timing = try timingHeader.map { try TimingPolicy(parsing: $0) } ?? options.timing
+            } catch let error as TimingPolicy.ParseError {
+                throw VCRError.badRequest("x-vcr-timing: \(error.description)")
+            }
             return try await replay(timing: timing)
         }
     }
@@ -41,6 +46,7 @@ struct Stage: Sendable {
         switch try await engine.lookup(query, in: store, cassetteName: cassette.name, completeOnly: auto) {
         case .hit(let replay, let position, let count):
             responder.stats.increment(\.replayed)
+            responder.coverage.used(cassette, interactionID: replay.interactionID)
             var extra = HTTPFields()
             extra[VCRResponder.interactionHeader] = replay.interactionID
             let log = responder.log, journal = responder.journal, note = self.note, request = self.request, startedAt = self.startedAt
@@ -60,6 +66,7 @@ struct Stage: Sendable {
             responder.log.logger.warning("miss: \(message)")
             responder.log.write(.init(method: request.method, path: request.path, status: 404, startedAt: startedAt, note: "miss"))
             responder.journal.append(note.entry(result: "miss", status: 404, detail: error.message))
+            responder.coverage.missed(cassette, .init(time: note.time, session: session, method: request.method, path: request.path, detail: error.message))
             return HTTPConversions.errorResponse(error, extraHeaders: HeaderList(pairs: [("x-vcr-miss", "1")]))
         }
     }

@@ -15,6 +15,7 @@ struct VCRResponder: HTTPResponder {
     let engine: ReplayEngine
     let journal: Journal
     let stats: ServerStats
+    let coverage: Coverage
     let log: RequestLog
 
     static let sessionHeader = HTTPField.Name("x-vcr-session")!
@@ -28,7 +29,7 @@ struct VCRResponder: HTTPResponder {
         let method = request.method.rawValue
         let fullPath = request.uri.path
         if fullPath.hasPrefix("/__vcr/") || fullPath == "/__vcr" {
-            return AdminRoutes(options: options, registry: registry, engine: engine, journal: journal, stats: stats)
+            return await AdminRoutes(options: options, registry: registry, engine: engine, journal: journal, stats: stats, coverage: coverage)
                 .respond(method: method, path: fullPath, query: Dictionary(
                     request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { $1 }))
         }
@@ -39,7 +40,7 @@ struct VCRResponder: HTTPResponder {
             var cassette = registry.defaultCassette
             var path = fullPath
             if let prefix = CassettePrefix.split(fullPath) {
-                cassette = try registry.reference(named: prefix.name)
+                cassette = try registry.reference(named: prefix.name, forWriting: options.mode == .record)
                 path = prefix.rest
             }
             note.cassette = cassette.name

@@ -20,6 +20,8 @@ public final class VCRServer: Service, Sendable {
     public let stats = ServerStats()
     /// The last requests handled.
     public let journal = Journal()
+    /// Recordings used and requests missed, for the coverage report.
+    public let coverage = Coverage()
     let engine: ReplayEngine
     private let upstream: UpstreamClient
     private let logger: Logger
@@ -47,9 +49,13 @@ public final class VCRServer: Service, Sendable {
         try Self.checkDirectory(options.cassetteDirectory, needsWrite: options.mode.records)
         let resolved: (name: String, path: String)
         do {
-            resolved = try locator.resolve(option: options.cassette)
+            resolved = try locator.resolve(option: options.cassette, forWriting: options.mode == .record)
         } catch let error as VCRError {
             throw ServeOptionError(error.message)
+        }
+        if options.mode.records, resolved.path.hasSuffix(".json") {
+            throw ServeOptionError(
+                "cassette \(resolved.path) is a JSON export and read-only in --mode \(options.mode): record into a .sqlite cassette (messages-vcr import \(resolved.path) makes one)")
         }
         registry = CassetteRegistry(locator: locator, defaultCassette: .init(name: resolved.name, path: resolved.path))
         do {
@@ -81,7 +87,7 @@ public final class VCRServer: Service, Sendable {
         let log = RequestLog(logger: logger)
         let responder = VCRResponder(
             options: options, registry: registry, proxy: RecordingProxy(upstream: upstream, log: log, stats: stats),
-            engine: engine, journal: journal, stats: stats, log: log)
+            engine: engine, journal: journal, stats: stats, coverage: coverage, log: log)
         var frameworkLogger = logger
         frameworkLogger.logLevel = .warning
         let app = Application(
@@ -103,6 +109,21 @@ public final class VCRServer: Service, Sendable {
             throw ServeOptionError.listenFailure(host: options.host, port: options.port, error: error) ?? error
         }
         await upstream.shutdown()
+        try await finishReport()
+    }
+
+    /// Writes `--report` and applies `--fail-on-miss` once the server has stopped.
+    private func finishReport() async throws {
+        if let path = options.reportPath {
+            let report = PrettyJSONWriter.encode(await coverage.report(registry: registry))
+            if !FileManager.default.createFile(atPath: path, contents: Data(report)) {
+                logger.error("could not write the coverage report to \(path)")
+            }
+        }
+        let misses = coverage.missCount
+        if options.failOnMiss, misses > 0 {
+            throw ServeOptionError("\(misses) request(s) matched no recording (--fail-on-miss)\(options.reportPath.map { "; see \($0)" } ?? "")")
+        }
     }
 }
 

@@ -33,13 +33,24 @@ public struct CassetteLocator: Sendable {
         return (directory as NSString).appendingPathComponent(name + ".sqlite")
     }
 
-    /// Resolves a `--cassette` value: a value ending in `.sqlite` is a path, anything else a name.
+    /// The file a name is read from: `DIR/NAME.sqlite` if it exists, else `DIR/NAME.json` (a JSON
+    /// export) if that exists, else `DIR/NAME.sqlite`.
+    /// - Throws: ``VCRError/invalidCassetteName(_:)``.
+    public func readablePath(forName name: String) throws -> String {
+        let sqlite = try path(forName: name)
+        let json = (directory as NSString).appendingPathComponent(name + ".json")
+        if !FileManager.default.fileExists(atPath: sqlite), FileManager.default.fileExists(atPath: json) { return json }
+        return sqlite
+    }
+
+    /// Resolves a `--cassette` value: a value ending in `.sqlite` or `.json` is a path, anything else
+    /// a name (``readablePath(forName:)``, or ``path(forName:)`` when `forWriting`).
     /// - Returns: the display name and the file path.
-    public func resolve(option value: String) throws -> (name: String, path: String) {
-        if value.hasSuffix(".sqlite") {
+    public func resolve(option value: String, forWriting: Bool = false) throws -> (name: String, path: String) {
+        if value.hasSuffix(".sqlite") || value.hasSuffix(".json") {
             let name = ((value as NSString).lastPathComponent as NSString).deletingPathExtension
             return (name, value)
         }
-        return (value, try path(forName: value))
+        return (value, try forWriting ? path(forName: value) : readablePath(forName: value))
     }
 }

@@ -32,10 +32,11 @@ public final class CassetteRegistry: Sendable {
         self.defaultCassette = defaultCassette
     }
 
-    /// The cassette a `/c/NAME/` prefix names.
+    /// The cassette a `/c/NAME/` prefix names: `DIR/NAME.sqlite` when `forWriting`, else the
+    /// file it is read from (``CassetteLocator/readablePath(forName:)``).
     /// - Throws: ``VCRError/invalidCassetteName(_:)``.
-    public func reference(named name: String) throws -> CassetteReference {
-        CassetteReference(name: name, path: try locator.path(forName: name))
+    public func reference(named name: String, forWriting: Bool) throws -> CassetteReference {
+        CassetteReference(name: name, path: try forWriting ? locator.path(forName: name) : locator.readablePath(forName: name))
     }
 
     /// The open store for `reference`, opening (and with `.createIfMissing`, creating) it on first use.

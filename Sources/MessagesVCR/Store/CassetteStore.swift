@@ -1,14 +1,17 @@
 import Foundation
 import GRDB
 
-/// One cassette file: a SQLite database in WAL mode, read through a pool of connections.
+/// One cassette: a SQLite file in WAL mode read through a pool of connections, or a JSON export
+/// (``CassetteExport``) loaded read-only into memory.
 ///
 /// Each interaction is written in one IMMEDIATE transaction, so concurrent recordings (even from
 /// two processes sharing the file) all land, and a crash never leaves half an interaction.
 public final class CassetteStore: Sendable {
     /// The cassette file's path.
     public let path: String
-    private let pool: DatabasePool
+    /// True for a JSON export: it is served, never written.
+    public let isReadOnly: Bool
+    private let pool: any DatabaseWriter
 
     /// How to open a cassette file.
     public enum OpenMode: Sendable {
@@ -18,14 +21,20 @@ public final class CassetteStore: Sendable {
         case existing
     }
 
-    /// Opens (or creates) the cassette at `path`.
+    /// Opens (or creates) the cassette at `path`; a path ending in `.json` is a JSON export, loaded read-only.
     /// - Parameters:
-    ///   - path: the `.sqlite` file.
+    ///   - path: the `.sqlite` (or `.json`) file.
     ///   - mode: whether a missing file is created.
     ///   - name: the name to use in errors (defaults to the path).
     /// - Throws: ``VCRError/cassetteNotFound(_:)`` or ``VCRError/cassetteUnusable(path:reason:)``.
     public init(path: String, mode: OpenMode, name: String? = nil) throws {
         self.path = path
+        if path.hasSuffix(".json") {
+            isReadOnly = true
+            pool = try Self.loadExport(path: path, name: name)
+            return
+        }
+        isReadOnly = false
         if mode == .existing, !FileManager.default.fileExists(atPath: path) {
             throw VCRError.cassetteNotFound(name ?? path)
         }
@@ -37,7 +46,7 @@ public final class CassetteStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            let pool = try DatabasePool(path: path, configuration: configuration)
             let migrator = CassetteSchema.migrator
             try pool.write { db in
                 if try migrator.hasBeenSuperseded(db) || Self.storedFormatVersion(db) > CassetteSchema.formatVersion {
@@ -48,10 +57,29 @@ public final class CassetteStore: Sendable {
                 }
             }
             try migrator.migrate(pool)
+            self.pool = pool
         } catch let error as VCRError {
             throw error
         } catch {
             throw VCRError.cassetteUnusable(path: path, reason: Self.describe(error))
+        }
+    }
+
+    /// A JSON export, imported into an in-memory database.
+    private static func loadExport(path: String, name: String?) throws -> DatabaseQueue {
+        guard let data = FileManager.default.contents(atPath: path) else { throw VCRError.cassetteNotFound(name ?? path) }
+        do {
+            let interactions = try CassetteExport.decode([UInt8](data))
+            let queue = try DatabaseQueue()
+            try CassetteSchema.migrator.migrate(queue)
+            try queue.write { db in
+                for interaction in interactions { try insert(interaction, into: db) }
+            }
+            return queue
+        } catch let error as CassetteExport.DecodeError {
+            throw VCRError.cassetteUnusable(path: path, reason: error.description)
+        } catch {
+            throw VCRError.cassetteUnusable(path: path, reason: describe(error))
         }
     }
 
@@ -83,6 +111,7 @@ public final class CassetteStore: Sendable {
     /// - Returns: the interaction as stored (with its `seq`).
     @discardableResult
     public func save(_ interaction: Interaction) async throws -> Interaction {
+        try checkWritable()
         do {
             return try await pool.writeWithoutTransaction { db in
                 var stored = interaction
@@ -95,6 +124,53 @@ public final class CassetteStore: Sendable {
             }
         } catch {
             throw VCRError.internalFailure("could not store interaction \(interaction.id) in \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// Stores `interactions` as they are (ids and sequence numbers kept) in one transaction: all or none.
+    public func importAll(_ interactions: [Interaction]) async throws {
+        try checkWritable()
+        do {
+            try await pool.write { db in
+                for interaction in interactions { try Self.insert(interaction, into: db) }
+            }
+        } catch {
+            throw VCRError.internalFailure("could not import into \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// Deletes the interactions with `ids` (their chunks and frames, and bodies nothing else uses).
+    /// - Returns: how many were deleted.
+    @discardableResult
+    public func delete(ids: [String]) async throws -> Int {
+        try checkWritable()
+        let deleted = try await pool.write { db -> Int in
+            var count = 0
+            for id in ids {
+                try db.execute(sql: "DELETE FROM chunk WHERE interaction_id = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM frame WHERE interaction_id = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM interaction WHERE id = ?", arguments: [id])
+                count += db.changesCount
+            }
+            try db.execute(sql: """
+                DELETE FROM blob WHERE hash NOT IN (SELECT request_body_hash FROM interaction)
+                                   AND hash NOT IN (SELECT response_body_hash FROM interaction)
+                """)
+            return count
+        }
+        try await pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM") }
+        return deleted
+    }
+
+    /// Closes the database connections (a store is unusable afterwards).
+    public func close() throws {
+        if let pool = pool as? DatabasePool { try pool.close() }
+        if let queue = pool as? DatabaseQueue { try queue.close() }
+    }
+
+    private func checkWritable() throws {
+        if isReadOnly {
+            throw VCRError.cassetteUnusable(path: path, reason: "a JSON export is read-only (messages-vcr import turns it into a .sqlite cassette)")
         }
     }
 
@@ -147,6 +223,11 @@ public final class CassetteStore: Sendable {
     /// Number of interactions stored.
     public func count() async throws -> Int {
         try await pool.read { db in try InteractionRow.fetchCount(db) }
+    }
+
+    /// The ids of every interaction, in sequence order.
+    public func ids() async throws -> [String] {
+        try await pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM interaction ORDER BY seq") }
     }
 
     /// Every interaction, in sequence order.

@@ -84,7 +84,7 @@ struct FrameRow: Codable, FetchableRecord, PersistableRecord {
 
 /// Conversions between ``Interaction`` and its rows.
 enum InteractionCoding {
-    static let timestampFormat: Date.ISO8601FormatStyle = .iso8601.year().month().day().time(includingFractionalSeconds: true)
+    private static let secondsFormat: Date.ISO8601FormatStyle = .iso8601.year().month().day().time(includingFractionalSeconds: false)
         .timeZone(separator: .omitted)
 
     static func encodeHeaders(_ headers: HeaderList) -> String {
@@ -100,7 +100,20 @@ enum InteractionCoding {
             })
     }
 
-    static func formatDate(_ date: Date) -> String { date.formatted(timestampFormat) }
+    /// `2026-11-25T08:37:44.230Z`: UTC, whole milliseconds, so that parsing and formatting again
+    /// gives the same text (Foundation's fractional-second style can lose a millisecond).
+    static func formatDate(_ date: Date) -> String {
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let seconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
+        var text = Date(timeIntervalSince1970: Double(seconds)).formatted(secondsFormat)
+        text.removeLast()  // "Z"
+        return text + "." + String(String(millis - seconds * 1000 + 1000).dropFirst()) + "Z"
+    }
 
-    static func parseDate(_ text: String) -> Date { (try? Date(text, strategy: timestampFormat)) ?? Date(timeIntervalSince1970: 0) }
+    static func parseDate(_ text: String) -> Date {
+        guard text.hasSuffix("Z"), let dot = text.lastIndex(of: "."), let millis = Int(text[text.index(after: dot)..<text.index(before: text.endIndex)]),
+            let whole = try? Date(String(text[..<dot]) + "Z", strategy: secondsFormat)
+        else { return (try? Date(text, strategy: secondsFormat)) ?? Date(timeIntervalSince1970: 0) }
+        return Date(timeIntervalSince1970: whole.timeIntervalSince1970 + Double(millis) / 1000)
+    }
 }

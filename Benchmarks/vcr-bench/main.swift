@@ -1,0 +1,24 @@
+// vcr-bench: on-demand measurements of messages-vcr (never run by `swift test` or CI).
+//
+//   swift run -c release vcr-bench timing [--events 100] [--gap-ms 20] [--streams 1,100,200]
+//
+// Every figure is printed beside a baseline measured in the same run on the same machine.
+import Foundation
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+func option(_ name: String, _ fallback: String) -> String {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return fallback }
+    return arguments[index + 1]
+}
+
+switch arguments.first {
+case "timing":
+    let scenario = TimingScenario(
+        events: Int(option("--events", "100")) ?? 100,
+        gapMillis: Int(option("--gap-ms", "20")) ?? 20,
+        concurrency: option("--streams", "1,100,200").split(separator: ",").compactMap { Int($0) })
+    try await scenario.run()
+default:
+    FileHandle.standardError.write(Data("usage: vcr-bench timing [--events N] [--gap-ms MS] [--streams 1,100,200]\n".utf8))
+    exit(2)
+}

@@ -1,0 +1,126 @@
+/// Checks a recorded stream against the Messages event grammar, and lints it against what Ollama
+/// sends (reference §4): the checks behind `messages-vcr check`.
+///
+/// Grammar: `message_start` first; `content_block_start`/`delta`/`stop` paired, indices 0, 1, 2 …
+/// in order; each delta's type fits its block; `input_json_delta` pieces concatenate to valid JSON;
+/// `message_delta` (with no block open) before `message_stop`; nothing after `message_stop`; a
+/// complete stream ends with `message_stop`.
+/// Lint: message ids are `msg_` + 24 hex, tool ids are not Anthropic's `toolu_…`, no `ping` or
+/// `error` events, `usage` present in `message_start` and `message_delta`.
+public enum StreamGrammar {
+    /// One finding.
+    public struct Problem: Sendable, Equatable, CustomStringConvertible {
+        /// The event's index in the stream (nil: the stream as a whole).
+        public var eventIndex: Int?
+        /// What is wrong.
+        public var message: String
+
+        /// `event N: message`.
+        public var description: String { eventIndex.map { "event \($0): \(message)" } ?? message }
+    }
+
+    private static let deltaTypes: [String: Set<String>] = [
+        "text": ["text_delta", "citations_delta"],
+        "thinking": ["thinking_delta", "signature_delta"],
+        "tool_use": ["input_json_delta"],
+        "server_tool_use": ["input_json_delta"],
+    ]
+
+    /// The problems of a complete stream of `frames`.
+    public static func check(_ frames: [SSEFrame]) -> [Problem] {
+        var problems: [Problem] = []
+        var started = false, stopped = false, sawMessageDelta = false
+        var nextIndex = 0
+        var open: (index: Int, type: String, json: String)? = nil
+        func problem(_ index: Int?, _ message: String) { problems.append(Problem(eventIndex: index, message: message)) }
+
+        for (i, frame) in frames.enumerated() {
+            let name = frame.event ?? "message"
+            guard let data = try? JSONParser.parse(frame.data) else {
+                problem(i, "\(name): data is not JSON")
+                continue
+            }
+            if let type = data["type"]?.stringValue, type != name { problem(i, "event \(name) carries data of type \(type)") }
+            if stopped { problem(i, "\(name) after message_stop") }
+            if !started, name != "message_start" { problem(i, "\(name) before message_start") }
+            switch name {
+            case "message_start":
+                if started { problem(i, "a second message_start") }
+                started = true
+                lintMessageID(data["message"]?["id"]?.stringValue, at: i, into: &problems)
+                if data["message"]?["usage"] == nil { problem(i, "lint: message_start without usage") }
+            case "content_block_start":
+                let index = ReconstructedMessage.int(data["index"])
+                let type = data["content_block"]?["type"]?.stringValue ?? "?"
+                if let open { problem(i, "content_block_start \(index.map(String.init) ?? "?") while block \(open.index) is open") }
+                if index != nextIndex { problem(i, "content_block_start index \(index.map(String.init) ?? "missing"), expected \(nextIndex)") }
+                if type == "tool_use", let id = data["content_block"]?["id"]?.stringValue, id.hasPrefix("toolu_") {
+                    problem(i, "lint: tool id \(id) is Anthropic's format, Ollama sends call_…")
+                }
+                open = (index ?? nextIndex, type, "")
+                nextIndex = (index ?? nextIndex) + 1
+            case "content_block_delta":
+                let index = ReconstructedMessage.int(data["index"])
+                let deltaType = data["delta"]?["type"]?.stringValue ?? "?"
+                guard let block = open, index == block.index else {
+                    problem(i, "content_block_delta for index \(index.map(String.init) ?? "?") with \(open.map { "block \($0.index)" } ?? "no block") open")
+                    continue
+                }
+                if let allowed = deltaTypes[block.type], !allowed.contains(deltaType) {
+                    problem(i, "\(deltaType) in a \(block.type) block")
+                }
+                if deltaType == "input_json_delta" { open?.json += data["delta"]?["partial_json"]?.stringValue ?? "" }
+            case "content_block_stop":
+                let index = ReconstructedMessage.int(data["index"])
+                guard let block = open, index == block.index else {
+                    problem(i, "content_block_stop for index \(index.map(String.init) ?? "?") with \(open.map { "block \($0.index)" } ?? "no block") open")
+                    continue
+                }
+                if deltaTypes[block.type] == ["input_json_delta"], !block.json.isEmpty, (try? JSONParser.parse(Array(block.json.utf8))) == nil {
+                    problem(i, "input_json_delta pieces of block \(block.index) do not form valid JSON: \(JSONDiff.quote(String(block.json.prefix(80))))")
+                }
+                open = nil
+            case "message_delta":
+                if let open { problem(i, "message_delta while block \(open.index) is open") }
+                if data["usage"] == nil { problem(i, "lint: message_delta without usage") }
+                sawMessageDelta = true
+            case "message_stop":
+                if !sawMessageDelta { problem(i, "message_stop without a message_delta before it") }
+                if let open { problem(i, "message_stop while block \(open.index) is open") }
+                stopped = true
+            case "ping":
+                problem(i, "lint: ping event (Ollama never sends ping)")
+            case "error":
+                problem(i, "lint: error event (Ollama never sends error events)")
+            default:
+                problem(i, "unknown event \(name)")
+            }
+        }
+        if !stopped { problem(nil, "the stream ends without message_stop") }
+        return problems
+    }
+
+    /// Lints a non-streamed message body.
+    public static func checkMessage(_ body: [UInt8]) -> [Problem] {
+        guard let message = try? JSONParser.parse(body), message["type"]?.stringValue == "message" else { return [] }
+        var problems: [Problem] = []
+        lintMessageID(message["id"]?.stringValue, at: nil, into: &problems)
+        if message["usage"] == nil { problems.append(Problem(eventIndex: nil, message: "lint: message without usage")) }
+        for block in message["content"]?.arrayValue ?? [] {
+            if let id = block["id"]?.stringValue, id.hasPrefix("toolu_") {
+                problems.append(Problem(eventIndex: nil, message: "lint: tool id \(id) is Anthropic's format, Ollama sends call_…"))
+            }
+        }
+        return problems
+    }
+
+    private static func lintMessageID(_ id: String?, at index: Int?, into problems: inout [Problem]) {
+        guard let id else {
+            return problems.append(Problem(eventIndex: index, message: "message without id"))
+        }
+        let hex = id.utf8.dropFirst(4)
+        let isOllama = id.hasPrefix("msg_") && hex.count == 24
+            && hex.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+        if !isOllama { problems.append(Problem(eventIndex: index, message: "lint: message id \(id) is not Ollama's msg_ + 24 hex")) }
+    }
+}
