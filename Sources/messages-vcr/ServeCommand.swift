@@ -69,6 +69,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("fail-on-miss"), help: "Exit 1 at shutdown if any request matched no recording.")
     var failOnMiss = false
 
+    @Option(help: ArgumentHelp("Fault applied to every replayed response, e.g. 'stall=500@3;cut-after-events=6'.", valueName: "spec"))
+    var fault: String?
+
+    @Option(name: .customLong("model-alias"), help: ArgumentHelp("Send model FROM upstream as TO (repeatable; glob in FROM), e.g. 'claude-*=qwen3-coder'.", valueName: "from=to"))
+    var modelAlias: [String] = []
+
     func validate() throws {
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
@@ -103,9 +109,15 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             options.timing = try TimingPolicy(parsing: timing, speed: speed)
             options.rules = try MatchRules(ignore: ignore, normalize: normalize, presets: preset, strict: strict, matchHeaders: matchHeader)
+            options.fault = try fault.map { try FaultPlan(parsing: $0) }
+            options.modelAliases = try ModelAliases(modelAlias)
         } catch let error as TimingPolicy.ParseError {
             throw ServeOptionError(error.description)
         } catch let error as MatchRules.RuleError {
+            throw ServeOptionError(error.description)
+        } catch let error as FaultPlan.ParseError {
+            throw ServeOptionError(error.description)
+        } catch let error as ModelAliases.ParseError {
             throw ServeOptionError(error.description)
         }
         let server = try VCRServer(options: options, logger: logger) { ready in

@@ -28,8 +28,8 @@ final class ReplayEngine: Sendable {
     enum Lookup: Sendable {
         /// A recording answers; `position` is the session's k (0-based) among `count` candidates.
         case hit(PreparedReplay, position: Int, count: Int)
-        /// Nothing matches; the message says what is nearest and how it differs.
-        case miss(String)
+        /// Nothing matches (``diagnose(_:in:cassetteName:)`` says what is nearest and how it differs).
+        case miss
         /// Matches exist but the session used them all and the policy is `error`.
         case exhausted(String)
     }
@@ -52,15 +52,11 @@ final class ReplayEngine: Sendable {
     /// - Parameter completeOnly: ignore recordings that were cut (auto mode re-records those).
     func lookup(_ query: Query, in store: CassetteStore?, cassetteName: String, completeOnly: Bool) async throws -> Lookup {
         let route = "\(query.request.method) \(query.request.path)"
-        guard let store else {
-            return .miss("no recording matches \(route) in cassette \(cassetteName) (the cassette file does not exist)")
-        }
+        guard let store else { return .miss }
         let index = try await index(for: store)
         var candidates = index.candidates(forKey: query.key)
         if completeOnly { candidates = candidates.filter(\.complete) }
-        guard !candidates.isEmpty else {
-            return .miss(try await missMessage(query, index: index, store: store, cassetteName: cassetteName))
-        }
+        guard !candidates.isEmpty else { return .miss }
         let position = cursors.take(cassette: store.path, session: query.session, matchKey: query.key)
         if position >= candidates.count, onExhausted == .error {
             return .exhausted(
@@ -113,8 +109,14 @@ final class ReplayEngine: Sendable {
     /// How many recent recordings of the same route are compared to find the nearest.
     private static let nearestPool = 200
 
-    private func missMessage(_ query: Query, index: CassetteIndex, store: CassetteStore, cassetteName: String) async throws -> String {
+    /// Why `query` matched nothing in `store` (nil: the file does not exist): the nearest recording
+    /// of the same route and the first JSON paths where it differs, with both values.
+    func diagnose(_ query: Query, in store: CassetteStore?, cassetteName: String) async throws -> String {
         let request = query.request
+        guard let store else {
+            return "no recording matches \(request.method) \(request.path) in cassette \(cassetteName) (the cassette file does not exist)"
+        }
+        let index = try await index(for: store)
         let head = "no recording matches \(request.method) \(request.path) in cassette \(cassetteName)"
         let sameRoute = index.entries(method: request.method, path: request.path)
         guard !sameRoute.isEmpty else {

@@ -9,8 +9,15 @@ struct PreparedReplay: Sendable {
     var status: Int?
     var headers: HTTPFields
     var contentLength: Int?
+    /// The whole recorded body; ``chunks`` are slices of it.
+    var body: ByteBuffer
     var chunks: [ByteBuffer]
+    /// Each chunk's recorded offset (ns from the request).
     var offsets: [UInt64]
+    /// Extra delay (ns) before each chunk, added by a fault's stalls.
+    var extraDelays: [UInt64]
+    /// Byte range and event name of each SSE frame in ``body``.
+    var frames: [(range: Range<Int>, event: String?)]
     var ttfbNanos: UInt64
     var outcome: Outcome
     var errorMessage: String?
@@ -21,9 +28,11 @@ struct PreparedReplay: Sendable {
         status = response.status
         headers = HTTPConversions.httpFields(HeaderPolicy.clientResponseHeaders(response.headers))
         contentLength = response.headers["content-length"] != nil && response.outcome == .complete ? response.body.count : nil
-        let whole = ByteBuffer(bytes: response.body)
-        chunks = response.chunks.map { whole.getSlice(at: $0.byteOffset, length: $0.length)! }
+        body = ByteBuffer(bytes: response.body)
+        chunks = response.chunks.map { [body] in body.getSlice(at: $0.byteOffset, length: $0.length)! }
         offsets = response.chunks.map(\.offsetNanos)
+        extraDelays = Array(repeating: 0, count: response.chunks.count)
+        frames = response.frames.map { ($0.byteRange, $0.event) }
         ttfbNanos = response.ttfbNanos ?? 0
         outcome = response.outcome
         errorMessage = response.errorMessage
@@ -58,7 +67,7 @@ struct ReplayPlayer: Sendable {
         let body = ResponseBody(contentLength: replay.contentLength) { writer in
             do {
                 for (index, chunk) in replay.chunks.enumerated() {
-                    try await Self.sleep(until: arrival, plus: timing.deadline(chunk: index, offsetNanos: replay.offsets[index]))
+                    try await Self.sleep(until: arrival, plus: timing.deadline(chunk: index, offsetNanos: replay.offsets[index]) + replay.extraDelays[index])
                     try await writer.write(chunk)
                 }
             } catch {

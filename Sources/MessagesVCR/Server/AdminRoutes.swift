@@ -8,6 +8,7 @@ import Hummingbird
 /// | `GET /__vcr/journal?limit=N&session=ID` | the last requests and what became of them |
 /// | `POST /__vcr/reset[?session=ID]` | resets the session cursors (all, or one session's) |
 /// | `GET /__vcr/report` | the coverage report: recordings used, never used, and misses |
+/// | `POST /__vcr/faults` | queues a fault for the next N requests: `{"spec": "...", "count": N, "session": "..."}` |
 struct AdminRoutes: Sendable {
     let options: ServeOptions
     let registry: CassetteRegistry
@@ -15,8 +16,9 @@ struct AdminRoutes: Sendable {
     let journal: Journal
     let stats: ServerStats
     let coverage: Coverage
+    let faults: FaultQueue
 
-    func respond(method: String, path: String, query: [String: String]) async -> Response {
+    func respond(method: String, path: String, query: [String: String], body: [UInt8]) async -> Response {
         switch (method, path) {
         case ("GET", "/__vcr/health"):
             return HTTPConversions.json(health())
@@ -25,11 +27,31 @@ struct AdminRoutes: Sendable {
             return HTTPConversions.json(Journal.json(journal.recent(limit: limit, session: query["session"])))
         case ("GET", "/__vcr/report"):
             return HTTPConversions.json(await coverage.report(registry: registry))
+        case ("POST", "/__vcr/faults"):
+            return queueFault(body)
         case ("POST", "/__vcr/reset"):
             engine.cursors.reset(session: query["session"])
             return HTTPConversions.json(.object(["reset": .string(query["session"] ?? "all")]))
         default:
             return HTTPConversions.errorResponse(.notFound("no admin route \(method) \(path)"))
+        }
+    }
+
+    private func queueFault(_ body: [UInt8]) -> Response {
+        guard let request = try? JSONParser.parse(body), let spec = request["spec"]?.stringValue else {
+            return HTTPConversions.errorResponse(.badRequest(#"POST /__vcr/faults takes {"spec": "...", "count": N, "session": "..."}"#))
+        }
+        let count = ReconstructedMessage.int(request["count"]) ?? 1
+        guard count > 0 else { return HTTPConversions.errorResponse(.badRequest("\"count\" must be positive")) }
+        do {
+            let plan = try FaultPlan(parsing: spec)
+            let session = request["session"]?.stringValue
+            faults.add(plan, count: count, session: session)
+            return HTTPConversions.json(.object([
+                "queued": .string(plan.description), "count": .int(count), "session": session.map { .string($0) } ?? .null,
+            ]))
+        } catch {
+            return HTTPConversions.errorResponse(.badRequest("\(error)"))
         }
     }
 
@@ -44,9 +66,11 @@ struct AdminRoutes: Sendable {
             "on_exhausted": .string(options.onExhausted.rawValue),
             "rules": .array(options.rules.summary.map { .string($0) }),
             "sessions": .array(engine.cursors.sessions.map { .string($0) }),
+            "fault": options.fault.map { .string($0.description) } ?? .null,
+            "faults_queued": .int(faults.pending),
             "counters": .object([
                 "requests": .int(counters.requests), "recorded": .int(counters.recorded), "replayed": .int(counters.replayed),
-                "misses": .int(counters.misses), "forwarded": .int(counters.forwarded), "errors": .int(counters.errors),
+                "misses": .int(counters.misses), "emulated": .int(counters.emulated), "forwarded": .int(counters.forwarded), "errors": .int(counters.errors),
                 "store_errors": .int(counters.storeErrors),
             ]),
         ])

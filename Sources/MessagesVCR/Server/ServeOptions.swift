@@ -50,6 +50,10 @@ public struct ServeOptions: Sendable {
     public var reportPath: String?
     /// Exit non-zero at shutdown when any request matched no recording.
     public var failOnMiss = false
+    /// A fault applied to every replayed response (`--fault`).
+    public var fault: FaultPlan?
+    /// `--model-alias` rules for forwarded requests.
+    public var modelAliases = try! ModelAliases()
 
     /// Creates options with defaults and the given upstream.
     public init(upstream: UpstreamTarget) {

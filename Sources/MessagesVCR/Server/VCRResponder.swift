@@ -16,12 +16,16 @@ struct VCRResponder: HTTPResponder {
     let journal: Journal
     let stats: ServerStats
     let coverage: Coverage
+    let compat: CompatWarnings
+    let faults: FaultQueue
     let log: RequestLog
 
     static let sessionHeader = HTTPField.Name("x-vcr-session")!
     static let timingHeader = HTTPField.Name("x-vcr-timing")!
     static let missHeader = HTTPField.Name("x-vcr-miss")!
     static let interactionHeader = HTTPField.Name("x-vcr-interaction")!
+    static let faultHeader = HTTPField.Name("x-vcr-fault")!
+    static let compatHeader = HTTPField.Name("x-vcr-compat")!
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let arrival = ContinuousClock.now
@@ -29,9 +33,14 @@ struct VCRResponder: HTTPResponder {
         let method = request.method.rawValue
         let fullPath = request.uri.path
         if fullPath.hasPrefix("/__vcr/") || fullPath == "/__vcr" {
-            return await AdminRoutes(options: options, registry: registry, engine: engine, journal: journal, stats: stats, coverage: coverage)
-                .respond(method: method, path: fullPath, query: Dictionary(
-                    request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { $1 }))
+            var request = request
+            let body = (try? await readBody(&request)) ?? []
+            return await AdminRoutes(
+                options: options, registry: registry, engine: engine, journal: journal, stats: stats, coverage: coverage, faults: faults
+            ).respond(
+                method: method, path: fullPath,
+                query: Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { $1 }),
+                body: body)
         }
         stats.increment(\.requests)
         let session = request.headers[Self.sessionHeader] ?? "default"
@@ -50,13 +59,35 @@ struct VCRResponder: HTTPResponder {
             let query = request.uri.query.flatMap { $0.isEmpty ? nil : $0 }
             let recorded = RecordedRequest(
                 method: method, path: path, query: query, headers: HTTPConversions.headerList(request.headers), body: body)
-            let stage = Stage(responder: self, request: recorded, cassette: cassette, session: session, arrival: arrival, startedAt: startedAt, note: note)
-            return try await stage.run(timingHeader: request.headers[Self.timingHeader])
+            let stage = Stage(
+                responder: self, request: recorded, cassette: cassette, session: session, arrival: arrival, startedAt: startedAt,
+                note: note, timing: try timing(request.headers[Self.timingHeader]), fault: try fault(request.headers[Self.faultHeader], session: session))
+            return try await stage.run()
         } catch let error as VCRError {
             stats.increment(\.errors)
             log.write(.init(method: method, path: fullPath, status: error.status, startedAt: startedAt, note: "error=\"\(error.message)\""))
             journal.append(note.entry(result: "error", status: error.status, detail: error.message))
             return HTTPConversions.errorResponse(error)
+        }
+    }
+
+    /// The request's `x-vcr-timing`, else `--timing`.
+    private func timing(_ header: String?) throws -> TimingPolicy {
+        guard let header else { return options.timing }
+        do {
+            return try TimingPolicy(parsing: header)
+        } catch let error as TimingPolicy.ParseError {
+            throw VCRError.badRequest("x-vcr-timing: \(error.description)")
+        }
+    }
+
+    /// The request's `x-vcr-fault`, else one queued by `POST /__vcr/faults`, else `--fault`.
+    private func fault(_ header: String?, session: String) throws -> FaultPlan? {
+        guard let header else { return faults.take(session: session) ?? options.fault }
+        do {
+            return try FaultPlan(parsing: header)
+        } catch let error as FaultPlan.ParseError {
+            throw VCRError.badRequest("x-vcr-fault: \(error.description)")
         }
     }
 

@@ -22,6 +22,8 @@ public final class VCRServer: Service, Sendable {
     public let journal = Journal()
     /// Recordings used and requests missed, for the coverage report.
     public let coverage = Coverage()
+    /// Faults queued by `POST /__vcr/faults`.
+    public let faults = FaultQueue()
     let engine: ReplayEngine
     private let upstream: UpstreamClient
     private let logger: Logger
@@ -87,7 +89,7 @@ public final class VCRServer: Service, Sendable {
         let log = RequestLog(logger: logger)
         let responder = VCRResponder(
             options: options, registry: registry, proxy: RecordingProxy(upstream: upstream, log: log, stats: stats),
-            engine: engine, journal: journal, stats: stats, coverage: coverage, log: log)
+            engine: engine, journal: journal, stats: stats, coverage: coverage, compat: CompatWarnings(), faults: faults, log: log)
         var frameworkLogger = logger
         frameworkLogger.logLevel = .warning
         let app = Application(

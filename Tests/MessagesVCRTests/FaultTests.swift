@@ -1,0 +1,101 @@
+import Foundation
+import MessagesVCR
+import NIOConcurrencyHelpers
+import Testing
+
+@Suite("Fault injection")
+struct FaultTests {
+    static let frames = OllamaBytes.textStreamFrames(texts: ["Hel", "lo!"])
+    static let body = TestClient.messagesBody(stream: true)
+
+    /// A cassette with one stream of 7 events, recorded 10 ms apart.
+    static func recorded() async throws -> String {
+        let dir = try temporaryDirectory()
+        try await recordSession(directory: dir, fake: FakeOllama { _ in OllamaBytes.reply(frames: frames, delayMillis: 10) }) { port in
+            _ = try await TestClient.send(port: port, body: body)
+        }
+        return dir
+    }
+
+    @Test("cuts, stalls, error events and a dropped message_stop, seen by a real HTTP client")
+    func streamFaults() async throws {
+        let dir = try await Self.recorded()
+        let all = Self.frames.joined()
+        try await replaySession(directory: dir, configure: { $0.timing = .instant }) { port, _ in
+            func send(_ spec: String) async throws -> ClientResult {
+                try await TestClient.send(port: port, headers: [("x-vcr-fault", spec), ("x-vcr-session", spec)], body: Self.body)
+            }
+            let cut = try await send("cut-after-events=3")
+            #expect(cut.status == 200)
+            #expect(cut.text == Self.frames.prefix(3).joined())
+            #expect(cut.bodyError != nil)
+
+            let bytes = try await send("cut-after-bytes=50")
+            #expect(bytes.body == Array(all.utf8.prefix(50)))
+            #expect(bytes.bodyError != nil)
+
+            let error = try await send("error-event=overloaded_error@2")
+            #expect(error.text == Self.frames.prefix(2).joined()
+                + "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"messages-vcr: injected fault error-event=overloaded_error@2\"}}\n\n")
+            #expect(error.bodyError == nil)
+
+            let dropped = try await send("drop=message_stop")
+            #expect(dropped.text == Self.frames.dropLast().joined())
+            #expect(dropped.bodyError == nil)
+
+            let stalled = try await send("stall=300@2")
+            #expect(stalled.text == all)
+            let total = Double(try #require(stalled.arrivals.last)) / 1e6
+            #expect(total > 280 && total < 1000, "stall=300@2 took \(total) ms in instant mode")
+            let third = try #require(stalled.chunks.indices.first { String(decoding: stalled.chunks[$0], as: UTF8.self).contains("text_delta") })
+            #expect(Double(stalled.arrivals[third]) / 1e6 > 280, "the stall comes before event 2")
+            #expect(Double(stalled.arrivals[0]) / 1e6 < 150, "events before the stall are not delayed")
+
+            let combined = try await send("stall=100@1;cut-after-events=2")
+            #expect(combined.text == Self.frames.prefix(2).joined())
+            #expect(combined.bodyError != nil)
+        }
+    }
+
+    @Test("status=CODE answers an Anthropic-shaped error with the matching type", arguments: [
+        (400, "invalid_request_error"), (401, "authentication_error"), (403, "permission_error"), (404, "not_found_error"),
+        (413, "request_too_large"), (429, "rate_limit_error"), (500, "api_error"), (529, "overloaded_error"),
+    ])
+    func statusFaults(status: Int, type: String) async throws {
+        let dir = try await Self.recorded()
+        try await replaySession(directory: dir) { port, _ in
+            let result = try await TestClient.send(port: port, headers: [("x-vcr-fault", "status=\(status)")], body: Self.body)
+            #expect(result.status == status)
+            #expect(result.text.hasPrefix(#"{"type":"error","error":{"type":"\#(type)","message":"messages-vcr: injected fault status=\#(status)"},"request_id":"req_"#))
+            #expect(result.header("retry-after") == (status == 429 ? "1" : nil))
+        }
+    }
+
+    @Test("an unknown spec is a 400 naming the wrong part; POST /__vcr/faults queues per session; --fault applies to all")
+    func specsAndQueues() async throws {
+        let dir = try await Self.recorded()
+        try await replaySession(directory: dir, configure: { $0.timing = .instant }) { port, _ in
+            let bad = try await TestClient.send(port: port, headers: [("x-vcr-fault", "stall=100@2;cut-after-events=x")], body: Self.body)
+            #expect(bad.status == 400)
+            #expect(bad.text.contains(#"messages-vcr: x-vcr-fault: invalid fault spec \"stall=100@2;cut-after-events=x\": \"cut-after-events=x\" needs a whole number ≥ 0"#), "\(bad.text)")
+            let unknown = try await TestClient.send(port: port, headers: [("x-vcr-fault", "explode=1")], body: Self.body)
+            #expect(unknown.status == 400 && unknown.text.contains(#"\"explode=1\" is not one of"#))
+
+            let queued = try await TestClient.send(port: port, path: "/__vcr/faults", body: #"{"spec":"status=500","count":2,"session":"s1"}"#)
+            #expect(queued.text == #"{"queued":"status=500","count":2,"session":"s1"}"# + "\n")
+            let s1 = [("x-vcr-session", "s1")], s2 = [("x-vcr-session", "s2")]
+            #expect(try await TestClient.send(port: port, headers: s2, body: Self.body).status == 200)
+            #expect(try await TestClient.send(port: port, headers: s1, body: Self.body).status == 500)
+            #expect(try await TestClient.send(port: port, headers: s1, body: Self.body).status == 500)
+            #expect(try await TestClient.send(port: port, headers: s1, body: Self.body).status == 200)
+            let journal = try await TestClient.send(port: port, method: .GET, path: "/__vcr/journal?session=s1")
+            #expect(journal.text.contains(#""result":"fault","status":500,"detail":"fault status=500""#), "\(journal.text)")
+            let refused = try await TestClient.send(port: port, path: "/__vcr/faults", body: #"{"spec":"cut-after-bytes=-1"}"#)
+            #expect(refused.status == 400)
+        }
+        try await replaySession(directory: dir, configure: { $0.timing = .instant; $0.fault = try FaultPlan(parsing: "drop=message_stop") }) { port, _ in
+            let dropped = try await TestClient.send(port: port, body: Self.body)
+            #expect(dropped.text == Self.frames.dropLast().joined())
+        }
+    }
+}
