@@ -56,7 +56,8 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "File to write (default: stdout).") var out: String?
 
     func run() async throws {
-        let document = CassetteExport.encode(try await cassette.open().all())
+        let store = try cassette.open()
+        let document = CassetteExport.encode(try await store.all(), rules: try await store.rules())
         guard let out else { return printBytes(document) }
         do {
             try Data(document).write(to: URL(fileURLWithPath: out), options: .atomic)
@@ -76,9 +77,9 @@ struct ImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let data = FileManager.default.contents(atPath: file) else { throw ToolError("cannot read \(file)") }
-        let interactions: [Interaction]
+        let document: CassetteExport.Document
         do {
-            interactions = try CassetteExport.decode([UInt8](data))
+            document = try CassetteExport.decode([UInt8](data))
         } catch let error as CassetteExport.DecodeError {
             throw ToolError("\(file): \(error.description)")
         }
@@ -91,7 +92,7 @@ struct ImportCommand: AsyncParsableCommand {
         let staging = path + ".importing-\(UUID().uuidString).sqlite"
         do {
             let store = try CassetteStore(path: staging, mode: .createIfMissing)
-            try await store.importAll(interactions)
+            try await store.importAll(document.interactions, rules: document.rules)
             try store.close()
             try CassetteCommandSupport.removeCassetteFiles(path)
             try FileManager.default.moveItem(atPath: staging, toPath: path)
@@ -99,7 +100,7 @@ struct ImportCommand: AsyncParsableCommand {
             try? CassetteCommandSupport.removeCassetteFiles(staging)
             throw ToolError("import into \(path) failed: \((error as? VCRError)?.message ?? "\(error)")")
         }
-        print("imported \(interactions.count) interactions into \(path)")
+        print("imported \(document.interactions.count) interactions\(document.rules.isEmpty ? "" : " and \(document.rules.count) rules") into \(path)")
     }
 }
 
@@ -169,13 +170,8 @@ struct SynthCommand: AsyncParsableCommand {
         }
         let path = try CassetteCommandSupport.sqlitePath(directory: cassetteDir, name: cassette)
         let store = try CassetteCommandSupport.writing { try CassetteStore(path: path, mode: .createIfMissing, name: cassette) }
-        let existing = Set(try await store.ids())
-        let interactions = script.interactions()
-        if let clash = interactions.first(where: { existing.contains($0.id) }) {
-            throw ToolError("cassette \(path) already holds interaction \(clash.id) from this script (change \"seed\" to add it again)")
-        }
-        for interaction in interactions { try await CassetteCommandSupport.writing { try await store.save(interaction) } }
-        print("added \(interactions.count) synthetic interactions to \(path)")
+        let added = try await CassetteCommandSupport.writing { try await SynthesisLoader.add(script, to: store) }
+        print("added \(added.interactions.count) synthetic interactions\(script.rules.isEmpty ? "" : " and \(script.rules.count) rules") to \(path)")
     }
 }
 

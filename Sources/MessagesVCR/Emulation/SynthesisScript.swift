@@ -25,12 +25,16 @@ public struct SynthesisScript: Sendable {
         public var path: String
         /// The answer.
         public var answer: OllamaAnswer
+        /// Its position in the script (ids are drawn from the seed and this).
+        public var index: Int
     }
 
     /// The seed ids are drawn from.
     public var seed: UInt64
-    /// The exchanges, in order.
+    /// The exact exchanges, in order.
     public var entries: [Entry]
+    /// The rules (entries with `when` instead of `request`), in order.
+    public var rules: [SynthesisRule]
 
     /// Parses a script.
     /// - Throws: ``OllamaAnswer/ParseError`` naming the entry and field at fault.
@@ -41,24 +45,43 @@ public struct SynthesisScript: Sendable {
         } catch {
             throw OllamaAnswer.ParseError("the script is not JSON: \(error.message) at byte \(error.offset)")
         }
-        seed = ReconstructedMessage.int(document["seed"]).map { UInt64(truncatingIfNeeded: $0) } ?? 0
+        try self.init(document: document)
+    }
+
+    /// Parses a script already read as JSON (`POST /__vcr/synth`).
+    public init(document: JSONValue) throws {
+        let seed = ReconstructedMessage.int(document["seed"]).map { UInt64(truncatingIfNeeded: $0) } ?? 0
+        self.seed = seed
         guard let items = document["interactions"]?.arrayValue else { throw OllamaAnswer.ParseError("\"interactions\" must be an array") }
         let defaults = document["defaults"]
-        entries = try items.enumerated().map { index, item in
+        var entries: [Entry] = []
+        var rules: [SynthesisRule] = []
+        for (index, item) in items.enumerated() {
             do {
-                if item["when"] != nil { throw OllamaAnswer.ParseError("rules (\"when\") are not supported by this build: give an exact \"request\"") }
-                guard let request = item["request"], request.objectMembers != nil else { throw OllamaAnswer.ParseError("\"request\" must be a Messages request object") }
+                if item["when"] != nil {
+                    var definition = item.objectMembers ?? []
+                    if let defaults, item["defaults"] == nil { definition.append(JSONMember("defaults", defaults)) }
+                    var idGenerator = SeededGenerator(seed: ~(seed &+ UInt64(index + 1)))
+                    rules.append(try SynthesisRule(
+                        id: RandomID.hex(prefix: "", byteCount: 6, using: &idGenerator), seed: seed &+ UInt64(index + 1),
+                        definition: .object(definition)))
+                    continue
+                }
+                guard let request = item["request"], request.objectMembers != nil else { throw OllamaAnswer.ParseError("\"request\" must be a Messages request object (or give a rule with \"when\")") }
                 guard let answer = item["answer"] else { throw OllamaAnswer.ParseError("\"answer\" is missing") }
-                return Entry(request: request, path: item["path"]?.stringValue ?? "/v1/messages", answer: try OllamaAnswer(json: answer, defaults: defaults))
+                entries.append(Entry(request: request, path: item["path"]?.stringValue ?? "/v1/messages", answer: try OllamaAnswer(json: answer, defaults: defaults), index: index))
             } catch let error as OllamaAnswer.ParseError {
                 throw OllamaAnswer.ParseError("interactions[\(index)]: \(error.description)")
             }
         }
+        self.entries = entries
+        self.rules = rules
     }
 
     /// The interactions the script describes, in order (sequence numbers are assigned when stored).
     public func interactions(recordedAt: Date = Date()) -> [Interaction] {
-        entries.enumerated().map { index, entry in
+        entries.map { entry in
+            let index = entry.index
             var synthesizer = OllamaSynthesizer(generator: SeededGenerator(seed: seed &+ UInt64(index + 1) &* 0x2545_f491_4f6c_dd1d))
             let request = RecordedRequest(
                 method: "POST", path: entry.path, query: nil, headers: HeaderList(pairs: [("content-type", "application/json")]),

@@ -63,6 +63,9 @@ public final class Coverage: Sendable {
                 "interactions": .int(ids.count),
                 "used": .array(used.map { .object(["id": .string($0), "count": .int(use.counts[$0]!)]) }),
                 "unused": .array(unused.map { .string($0) }),
+                "rules_used": .array(use.counts.keys.filter { $0.hasPrefix("rule-") }.sorted().map {
+                    .object(["id": .string(String($0.dropFirst(5))), "count": .int(use.counts[$0]!)])
+                }),
                 "misses": .array(use.misses.map { miss in
                     .object([
                         "time": .string(InteractionCoding.formatDate(miss.time)), "session": .string(miss.session),

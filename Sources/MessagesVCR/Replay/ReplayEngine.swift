@@ -17,6 +17,7 @@ final class ReplayEngine: Sendable {
     let cursors = SessionCursors()
     private let indexes = NIOLockedValueBox<[String: Task<CassetteIndex, any Error>]>([:])
     private let prepared = NIOLockedValueBox<[String: PreparedReplay]>([:])
+    private let ruleCache = NIOLockedValueBox<[String: [SynthesisRule]]>([:])
     private static let preparedCapacity = 4096
 
     init(rules: MatchRules, onExhausted: ExhaustedPolicy) {
@@ -67,8 +68,8 @@ final class ReplayEngine: Sendable {
     }
 
     /// Counts a new recording in its cassette's index (if loaded) and, for `session`, as already served.
-    func recorded(_ interaction: Interaction, key: String, in store: CassetteStore, session: String) async {
-        _ = cursors.take(cassette: store.path, session: session, matchKey: key)
+    func recorded(_ interaction: Interaction, key: String, in store: CassetteStore, session: String?) async {
+        if let session { _ = cursors.take(cassette: store.path, session: session, matchKey: key) }
         guard let task = indexes.withLockedValue({ $0[store.path] }), let index = try? await task.value else { return }
         index.add(
             CassetteIndex.Entry(
@@ -76,6 +77,30 @@ final class ReplayEngine: Sendable {
                 model: interaction.request.model, stream: interaction.request.stream,
                 complete: interaction.response.outcome == .complete, requestBodyHash: SHA256.hex(interaction.request.body)),
             key: key)
+    }
+
+    /// Makes interactions and rules added by `POST /__vcr/synth` visible to lookups.
+    func synthesized(_ added: SynthesisLoader.Added, in store: CassetteStore) async {
+        for interaction in added.interactions {
+            await recorded(interaction, key: rules.key(for: interaction.request), in: store, session: nil)
+        }
+        ruleCache.withLockedValue { $0[store.path] = nil }
+    }
+
+    /// The first rule of `store` that matches `query`, with the answer it generates for it.
+    func rule(matching query: Query, in store: CassetteStore) async throws -> PreparedReplay? {
+        let rules = try await rules(for: store)
+        guard !rules.isEmpty, let body = try? JSONParser.parseFirstValue(query.request.body).value else { return nil }
+        guard let rule = rules.first(where: { $0.matches(method: query.request.method, path: query.request.path, body: body) }) else { return nil }
+        let response = rule.response(for: body, seedMaterial: query.body.bytes)
+        return PreparedReplay(Interaction(id: "rule-" + rule.id, source: .synthetic, upstream: nil, request: query.request, response: response))
+    }
+
+    private func rules(for store: CassetteStore) async throws -> [SynthesisRule] {
+        if let cached = ruleCache.withLockedValue({ $0[store.path] }) { return cached }
+        let loaded = try await store.rules()
+        ruleCache.withLockedValue { $0[store.path] = loaded }
+        return loaded
     }
 
     /// The index of `store`, loaded once.

@@ -8,6 +8,7 @@ import Hummingbird
 /// | `GET /__vcr/journal?limit=N&session=ID` | the last requests and what became of them |
 /// | `POST /__vcr/reset[?session=ID]` | resets the session cursors (all, or one session's) |
 /// | `GET /__vcr/report` | the coverage report: recordings used, never used, and misses |
+/// | `POST /__vcr/synth[?cassette=NAME]` | adds a synthesis script's interactions and rules to a cassette |
 /// | `POST /__vcr/faults` | queues a fault for the next N requests: `{"spec": "...", "count": N, "session": "..."}` |
 struct AdminRoutes: Sendable {
     let options: ServeOptions
@@ -27,6 +28,8 @@ struct AdminRoutes: Sendable {
             return HTTPConversions.json(Journal.json(journal.recent(limit: limit, session: query["session"])))
         case ("GET", "/__vcr/report"):
             return HTTPConversions.json(await coverage.report(registry: registry))
+        case ("POST", "/__vcr/synth"):
+            return await synthesize(body, cassetteName: query["cassette"])
         case ("POST", "/__vcr/faults"):
             return queueFault(body)
         case ("POST", "/__vcr/reset"):
@@ -34,6 +37,30 @@ struct AdminRoutes: Sendable {
             return HTTPConversions.json(.object(["reset": .string(query["session"] ?? "all")]))
         default:
             return HTTPConversions.errorResponse(.notFound("no admin route \(method) \(path)"))
+        }
+    }
+
+    private func synthesize(_ body: [UInt8], cassetteName: String?) async -> Response {
+        do {
+            let script: SynthesisScript
+            do {
+                script = try SynthesisScript(bytes: body)
+            } catch let error as OllamaAnswer.ParseError {
+                throw VCRError.badRequest("POST /__vcr/synth: \(error.description)")
+            }
+            let reference = try cassetteName.map { try registry.reference(named: $0, forWriting: true) } ?? registry.defaultCassette
+            let store = try registry.store(for: reference, mode: .createIfMissing)
+            let added = try await SynthesisLoader.add(script, to: store)
+            await engine.synthesized(added, in: store)
+            return HTTPConversions.json(.object([
+                "cassette": .string(reference.name),
+                "interactions": .array(added.interactions.map { .string($0.id) }),
+                "rules": .array(added.rules.map { .string($0.id) }),
+            ]))
+        } catch let error as VCRError {
+            return HTTPConversions.errorResponse(error)
+        } catch {
+            return HTTPConversions.errorResponse(.internalFailure("\(error)"))
         }
     }
 
@@ -70,7 +97,7 @@ struct AdminRoutes: Sendable {
             "faults_queued": .int(faults.pending),
             "counters": .object([
                 "requests": .int(counters.requests), "recorded": .int(counters.recorded), "replayed": .int(counters.replayed),
-                "misses": .int(counters.misses), "emulated": .int(counters.emulated), "forwarded": .int(counters.forwarded), "errors": .int(counters.errors),
+                "misses": .int(counters.misses), "emulated": .int(counters.emulated), "synthesized": .int(counters.synthesized), "forwarded": .int(counters.forwarded), "errors": .int(counters.errors),
                 "store_errors": .int(counters.storeErrors),
             ]),
         ])

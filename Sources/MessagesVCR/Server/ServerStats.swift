@@ -14,6 +14,8 @@ public final class ServerStats: Sendable {
         public var misses = 0
         /// Requests answered as Ollama answers them without a model (routing, validation).
         public var emulated = 0
+        /// Requests answered by a synthesis rule.
+        public var synthesized = 0
         /// Requests forwarded upstream.
         public var forwarded = 0
         /// Requests answered with one of messages-vcr's own errors.

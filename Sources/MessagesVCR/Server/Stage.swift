@@ -61,6 +61,11 @@ struct Stage: Sendable {
         {
             return respondEmulated(emulated)
         }
+        if case .miss = lookup, let store, let generated = try await engine.rule(matching: query, in: store) {
+            responder.stats.increment(\.synthesized)
+            responder.coverage.used(cassette, interactionID: generated.interactionID)
+            return try await play(generated, result: "synthesized", detail: nil)
+        }
         if auto, let store {
             return try await forward(recordInto: store, key: query.key)
         }

@@ -9,9 +9,10 @@ import GRDB
 /// | `interaction` | one row per request/response |
 /// | `chunk` | the response body as it arrived: byte ranges of the body blob with arrival offsets |
 /// | `frame` | parsed SSE frames of event-stream bodies |
+/// | `rule` | synthesis rules (format 2): answers generated for requests no recording matches |
 enum CassetteSchema {
     /// The format this build writes and the newest it reads.
-    static let formatVersion = 1
+    static let formatVersion = 2
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -81,6 +82,16 @@ enum CassetteSchema {
             try db.execute(
                 sql: "INSERT INTO meta (key, value) VALUES ('format_version', ?), ('created_by', 'messages-vcr')",
                 arguments: [String(formatVersion)])
+        }
+        migrator.registerMigration("v2-rules") { db in
+            try db.create(table: "rule") { t in
+                t.primaryKey("id", .text)
+                t.column("seq", .integer).notNull().unique()
+                t.column("created_at", .text).notNull()
+                t.column("seed", .integer).notNull()
+                t.column("definition", .text).notNull()
+            }
+            try db.execute(sql: "UPDATE meta SET value = '2' WHERE key = 'format_version'")
         }
         return migrator
     }

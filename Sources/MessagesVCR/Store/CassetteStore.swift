@@ -69,11 +69,12 @@ public final class CassetteStore: Sendable {
     private static func loadExport(path: String, name: String?) throws -> DatabaseQueue {
         guard let data = FileManager.default.contents(atPath: path) else { throw VCRError.cassetteNotFound(name ?? path) }
         do {
-            let interactions = try CassetteExport.decode([UInt8](data))
+            let document = try CassetteExport.decode([UInt8](data))
             let queue = try DatabaseQueue()
             try CassetteSchema.migrator.migrate(queue)
             try queue.write { db in
-                for interaction in interactions { try insert(interaction, into: db) }
+                for interaction in document.interactions { try insert(interaction, into: db) }
+                for rule in document.rules { try insert(rule, into: db) }
             }
             return queue
         } catch let error as CassetteExport.DecodeError {
@@ -127,12 +128,13 @@ public final class CassetteStore: Sendable {
         }
     }
 
-    /// Stores `interactions` as they are (ids and sequence numbers kept) in one transaction: all or none.
-    public func importAll(_ interactions: [Interaction]) async throws {
+    /// Stores `interactions` and `rules` as they are (ids and sequence numbers kept) in one transaction: all or none.
+    public func importAll(_ interactions: [Interaction], rules: [SynthesisRule] = []) async throws {
         try checkWritable()
         do {
             try await pool.write { db in
                 for interaction in interactions { try Self.insert(interaction, into: db) }
+                for rule in rules { try Self.insert(rule, into: db) }
             }
         } catch {
             throw VCRError.internalFailure("could not import into \(path): \(Self.describe(error))")
@@ -172,6 +174,39 @@ public final class CassetteStore: Sendable {
         if isReadOnly {
             throw VCRError.cassetteUnusable(path: path, reason: "a JSON export is read-only (messages-vcr import turns it into a .sqlite cassette)")
         }
+    }
+
+    /// Stores a synthesis rule after the cassette's others.
+    /// - Returns: the rule as stored (with its `seq`).
+    @discardableResult
+    public func saveRule(_ rule: SynthesisRule) async throws -> SynthesisRule {
+        try checkWritable()
+        do {
+            return try await pool.write { db in
+                var stored = rule
+                stored.seq = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM rule") ?? 1
+                try Self.insert(stored, into: db)
+                return stored
+            }
+        } catch {
+            throw VCRError.internalFailure("could not store rule \(rule.id) in \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// The synthesis rules, in order.
+    public func rules() async throws -> [SynthesisRule] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, seq, seed, definition FROM rule ORDER BY seq").map { row in
+                let definition = try JSONParser.parse(Array((row["definition"] as String).utf8))
+                return try SynthesisRule(id: row["id"], seq: row["seq"], seed: UInt64(bitPattern: row["seed"]), definition: definition)
+            }
+        }
+    }
+
+    private static func insert(_ rule: SynthesisRule, into db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO rule (id, seq, created_at, seed, definition) VALUES (?, ?, ?, ?, ?)",
+            arguments: [rule.id, rule.seq, InteractionCoding.formatDate(Date()), Int64(bitPattern: rule.seed), GoJSONWriter.string(rule.definition)])
     }
 
     private static func insertBlob(_ bytes: [UInt8], into db: Database) throws -> String {

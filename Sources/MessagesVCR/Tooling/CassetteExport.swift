@@ -30,18 +30,33 @@ public enum CassetteExport {
         init(_ description: String) { self.description = description }
     }
 
-    /// The export document of `interactions` (in the order given).
-    public static func encode(_ interactions: [Interaction]) -> [UInt8] {
-        PrettyJSONWriter.encode(.object([
-            "format": .string(formatName),
-            "format_version": .int(CassetteSchema.formatVersion),
-            "interactions": .array(interactions.map(entry)),
-        ]))
+    /// What an export holds.
+    public struct Document: Sendable {
+        /// The interactions, in sequence order.
+        public var interactions: [Interaction]
+        /// The synthesis rules, in order.
+        public var rules: [SynthesisRule]
     }
 
-    /// The interactions of an export document, frames re-parsed from the chunks.
+    /// The export document of `interactions` and `rules` (in the order given).
+    public static func encode(_ interactions: [Interaction], rules: [SynthesisRule] = []) -> [UInt8] {
+        var members: [JSONMember] = [
+            JSONMember("format", .string(formatName)),
+            JSONMember("format_version", .int(CassetteSchema.formatVersion)),
+            JSONMember("interactions", .array(interactions.map(entry))),
+        ]
+        if !rules.isEmpty {
+            members.append(JSONMember("rules", .array(rules.map { rule in
+                .object([JSONMember("id", .string(rule.id)), JSONMember("seq", .int(rule.seq)), JSONMember("seed", .int(rule.seed))]
+                    + (rule.definition.objectMembers ?? []))
+            })))
+        }
+        return PrettyJSONWriter.encode(.object(members))
+    }
+
+    /// The interactions (frames re-parsed from the chunks) and rules of an export document.
     /// - Throws: ``DecodeError`` naming the interaction and field at fault.
-    public static func decode(_ bytes: [UInt8]) throws -> [Interaction] {
+    public static func decode(_ bytes: [UInt8]) throws -> Document {
         let document: JSONValue
         do {
             document = try JSONParser.parse(bytes)
@@ -56,13 +71,26 @@ public enum CassetteExport {
             throw DecodeError("written by a newer messages-vcr (format \(version); this build reads format \(CassetteSchema.formatVersion))")
         }
         guard let entries = document["interactions"]?.arrayValue else { throw DecodeError("\"interactions\" is not an array") }
-        return try entries.enumerated().map { index, entry in
+        let interactions = try entries.enumerated().map { index, entry in
             do {
                 return try interaction(from: entry)
             } catch let error as DecodeError {
                 throw DecodeError("interaction \(index + 1) (\(entry["id"]?.stringValue ?? "no id")): \(error.description)")
             }
         }
+        let rules = try (document["rules"]?.arrayValue ?? []).enumerated().map { index, entry in
+            do {
+                let definition = JSONValue.object((entry.objectMembers ?? []).filter { !["id", "seq", "seed"].contains($0.key) })
+                return try SynthesisRule(
+                    id: try required(entry["id"]?.stringValue, "id"), seq: try required(entry["seq"].flatMap(number), "seq"),
+                    seed: UInt64(try required(entry["seed"].flatMap(number), "seed")), definition: definition)
+            } catch let error as OllamaAnswer.ParseError {
+                throw DecodeError("rule \(index + 1): \(error.description)")
+            } catch let error as DecodeError {
+                throw DecodeError("rule \(index + 1): \(error.description)")
+            }
+        }
+        return Document(interactions: interactions, rules: rules)
     }
 
     // MARK: - Encoding
