@@ -75,6 +75,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("model-alias"), help: ArgumentHelp("Send model FROM upstream as TO (repeatable; glob in FROM), e.g. 'claude-*=qwen3-coder'.", valueName: "from=to"))
     var modelAlias: [String] = []
 
+    @Option(help: ArgumentHelp("Also replace matches of this regex in stored bodies (repeatable); sk-ant- keys and Bearer tokens always are.", valueName: "regex"))
+    var redact: [String] = []
+
+    @Option(name: .customLong("admin-token"), help: ArgumentHelp("Require this token on /__vcr/* (header x-vcr-admin-token or Authorization: Bearer).", valueName: "token"))
+    var adminToken: String?
+
     func validate() throws {
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
@@ -111,6 +117,7 @@ struct ServeCommand: AsyncParsableCommand {
             options.rules = try MatchRules(ignore: ignore, normalize: normalize, presets: preset, strict: strict, matchHeaders: matchHeader)
             options.fault = try fault.map { try FaultPlan(parsing: $0) }
             options.modelAliases = try ModelAliases(modelAlias)
+            options.redactor = try Redactor(extra: redact)
         } catch let error as TimingPolicy.ParseError {
             throw ServeOptionError(error.description)
         } catch let error as MatchRules.RuleError {
@@ -119,7 +126,10 @@ struct ServeCommand: AsyncParsableCommand {
             throw ServeOptionError(error.description)
         } catch let error as ModelAliases.ParseError {
             throw ServeOptionError(error.description)
+        } catch let error as Redactor.ParseError {
+            throw ServeOptionError(error.description)
         }
+        options.adminToken = adminToken
         let server = try VCRServer(options: options, logger: logger) { ready in
             FileHandle.standardOutput.write(Data((ready.line + "\n").utf8))  // unbuffered: scripts wait on it
         }

@@ -15,6 +15,10 @@ public enum VCRError: Error, Sendable, Equatable {
     case requestTooLarge(limit: Int)
     /// The request could not be read.
     case badRequest(String)
+    /// The client took longer than the body timeout to send its request body.
+    case requestTimeout(seconds: Double)
+    /// An admin route was called without the `--admin-token`.
+    case unauthorized(String)
     /// No recording matches the request (replay mode); the message carries the diagnosis.
     case noMatch(String)
     /// A route messages-vcr itself owns (`/__vcr/…`) that does not exist.
@@ -28,6 +32,8 @@ public enum VCRError: Error, Sendable, Equatable {
     public var status: Int {
         switch self {
         case .invalidCassetteName, .badRequest: return 400
+        case .unauthorized: return 401
+        case .requestTimeout: return 408
         case .cassetteNotFound, .noMatch, .notFound: return 404
         case .requestTooLarge: return 413
         case .cassetteUnusable, .internalFailure: return 500
@@ -41,6 +47,8 @@ public enum VCRError: Error, Sendable, Equatable {
     public var errorType: String {
         switch self {
         case .invalidCassetteName, .badRequest: return "invalid_request_error"
+        case .unauthorized: return "authentication_error"
+        case .requestTimeout: return "timeout_error"
         case .cassetteNotFound, .noMatch, .notFound: return "not_found_error"
         case .requestTooLarge: return "request_too_large"
         case .upstreamTimeout: return "timeout_error"
@@ -63,8 +71,10 @@ public enum VCRError: Error, Sendable, Equatable {
             return "messages-vcr: upstream \(upstream) sent no response headers within \(Self.formatSeconds(seconds)) s"
         case .requestTooLarge(let limit):
             return "messages-vcr: request body is larger than --max-body-bytes (\(limit) bytes)"
-        case .badRequest(let reason):
+        case .badRequest(let reason), .unauthorized(let reason):
             return "messages-vcr: \(reason)"
+        case .requestTimeout(let seconds):
+            return "messages-vcr: the request body did not arrive within \(Self.formatSeconds(seconds)) s"
         case .noMatch(let detail), .notFound(let detail):
             return "messages-vcr: \(detail)"
         case .notImplemented(let what):

@@ -75,7 +75,12 @@ struct ReplayPlayer: Sendable {
                 throw error
             }
             onFinish(replay.outcome == .complete)
-            if replay.outcome != .complete { throw RecordedCut() }
+            if replay.outcome != .complete {
+                // The writer hands bytes to the channel without waiting for the socket; give the
+                // event loop a moment to flush them, or closing would drop the last chunks.
+                try? await Task.sleep(for: .milliseconds(50))
+                throw RecordedCut()
+            }
             try await writer.finish(nil)
         }
         return Response(status: .init(code: status), headers: headers, body: body)

@@ -10,6 +10,7 @@ struct RecordingProxy: Sendable {
     let upstream: UpstreamClient
     let log: RequestLog
     let stats: ServerStats
+    let redactor: Redactor
 
     /// Where and how to store the exchange (nil in passthrough mode).
     struct Recording: Sendable {
@@ -26,7 +27,7 @@ struct RecordingProxy: Sendable {
         let interactionID = RandomID.interactionID()
         let storedRequest = RecordedRequest(
             method: request.method, path: request.path, query: request.query,
-            headers: HeaderPolicy.storedRequestHeaders(request.headers), body: request.body)
+            headers: redactor.redact(HeaderPolicy.storedRequestHeaders(request.headers)), body: redactor.redact(request.body))
         let sentAt = MonotonicClock.now()
         let head: UpstreamResponse
         do {
@@ -87,7 +88,7 @@ struct RecordingProxy: Sendable {
     private func store(_ request: RecordedRequest, _ response: RecordedResponse, id: String, recording: Recording?) async {
         guard let recording else { return }
         let interaction = Interaction(
-            id: id, upstream: upstream.target.description, request: request, response: response,
+            id: id, upstream: upstream.target.description, request: request, response: redactor.redact(response),
             matchKey: recording.matchKey, matchRulesFingerprint: recording.matchRulesFingerprint)
         // An unstructured task: a cancelled client must not cancel the write of what it received.
         let result = await Task { try await recording.store.save(interaction) }.result

@@ -54,6 +54,14 @@ public struct ServeOptions: Sendable {
     public var fault: FaultPlan?
     /// `--model-alias` rules for forwarded requests.
     public var modelAliases = try! ModelAliases()
+    /// Replaces secrets in bodies before they are stored or matched (built-in patterns plus `--redact`).
+    public var redactor = try! Redactor()
+    /// `--admin-token`: required on `/__vcr/*` routes when set.
+    public var adminToken: String?
+    /// Seconds a connection may sit idle (or send headers slowly) before it is closed.
+    public var idleTimeoutSeconds: Double = 60
+    /// Seconds a client may take to send a request body (less than the idle timeout, so it answers 408 first).
+    public var bodyTimeoutSeconds: Double = 30
 
     /// Creates options with defaults and the given upstream.
     public init(upstream: UpstreamTarget) {

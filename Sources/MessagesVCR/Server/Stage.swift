@@ -13,6 +13,8 @@ struct Stage: Sendable {
     let note: JournalNote
     let timing: TimingPolicy
     let fault: FaultPlan?
+    /// The body as the client sent it (``request`` holds it with secrets redacted).
+    let upstreamBody: [UInt8]
 
     private var options: ServeOptions { responder.options }
     private var engine: ReplayEngine { responder.engine }
@@ -118,8 +120,8 @@ struct Stage: Sendable {
 
     private func forward(recordInto store: CassetteStore?, key: String?) async throws -> Response {
         responder.stats.increment(\.forwarded)
-        let alias = options.modelAliases.rewrite(request.body)
-        let upstreamBody = alias?.body ?? request.body
+        let alias = options.modelAliases.rewrite(self.upstreamBody)
+        let upstreamBody = alias?.body ?? self.upstreamBody
         let aliasNote = alias.map { "model \($0.from) sent upstream as \($0.to)" }
         var recording: RecordingProxy.Recording? = nil
         if let store {

@@ -26,6 +26,7 @@ struct VCRResponder: HTTPResponder {
     static let interactionHeader = HTTPField.Name("x-vcr-interaction")!
     static let faultHeader = HTTPField.Name("x-vcr-fault")!
     static let compatHeader = HTTPField.Name("x-vcr-compat")!
+    static let adminTokenHeader = HTTPField.Name("x-vcr-admin-token")!
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let arrival = ContinuousClock.now
@@ -33,6 +34,9 @@ struct VCRResponder: HTTPResponder {
         let method = request.method.rawValue
         let fullPath = request.uri.path
         if fullPath.hasPrefix("/__vcr/") || fullPath == "/__vcr" {
+            if let token = options.adminToken, !Self.presents(token, in: request.headers) {
+                return HTTPConversions.errorResponse(.unauthorized("admin routes need the --admin-token (header x-vcr-admin-token or Authorization: Bearer)"))
+            }
             var request = request
             let body = (try? await readBody(&request)) ?? []
             return await AdminRoutes(
@@ -57,11 +61,14 @@ struct VCRResponder: HTTPResponder {
             var request = request
             let body = try await readBody(&request)
             let query = request.uri.query.flatMap { $0.isEmpty ? nil : $0 }
+            // Matching and storage see the body with secrets replaced; the upstream gets it as sent.
             let recorded = RecordedRequest(
-                method: method, path: path, query: query, headers: HTTPConversions.headerList(request.headers), body: body)
+                method: method, path: path, query: query, headers: HTTPConversions.headerList(request.headers),
+                body: options.redactor.redact(body))
             let stage = Stage(
                 responder: self, request: recorded, cassette: cassette, session: session, arrival: arrival, startedAt: startedAt,
-                note: note, timing: try timing(request.headers[Self.timingHeader]), fault: try fault(request.headers[Self.faultHeader], session: session))
+                note: note, timing: try timing(request.headers[Self.timingHeader]), fault: try fault(request.headers[Self.faultHeader], session: session),
+                upstreamBody: body)
             return try await stage.run()
         } catch let error as VCRError {
             stats.increment(\.errors)
@@ -69,6 +76,11 @@ struct VCRResponder: HTTPResponder {
             journal.append(note.entry(result: "error", status: error.status, detail: error.message))
             return HTTPConversions.errorResponse(error)
         }
+    }
+
+    private static func presents(_ token: String, in headers: HTTPFields) -> Bool {
+        if headers[adminTokenHeader] == token { return true }
+        return headers[.authorization] == "Bearer " + token
     }
 
     /// The request's `x-vcr-timing`, else `--timing`.
@@ -96,11 +108,21 @@ struct VCRResponder: HTTPResponder {
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > options.maxBodyBytes {
             throw VCRError.requestTooLarge(limit: options.maxBodyBytes)
         }
+        let limit = options.maxBodyBytes, seconds = options.bodyTimeoutSeconds
+        let started = MonotonicClock.now()
         do {
-            let buffer = try await request.collectBody(upTo: options.maxBodyBytes)
-            return Array(buffer.readableBytesView)
+            // A client that trickles its body is answered 408 once the body timeout has passed
+            // (one that stops sending is closed by the idle timeout). The body is read in this task
+            // only: Hummingbird drains what is left after the response, never concurrently.
+            var collected: [UInt8] = []
+            for try await buffer in request.body {
+                collected.append(contentsOf: buffer.readableBytesView)
+                if collected.count > limit { throw VCRError.requestTooLarge(limit: limit) }
+                if Double(MonotonicClock.since(started)) > seconds * 1e9 { throw VCRError.requestTimeout(seconds: seconds) }
+            }
+            return collected
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw VCRError.requestTooLarge(limit: options.maxBodyBytes)
+            throw VCRError.requestTooLarge(limit: limit)
         }
     }
 }

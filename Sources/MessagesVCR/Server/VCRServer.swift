@@ -88,12 +88,13 @@ public final class VCRServer: Service, Sendable {
     public func run() async throws {
         let log = RequestLog(logger: logger)
         let responder = VCRResponder(
-            options: options, registry: registry, proxy: RecordingProxy(upstream: upstream, log: log, stats: stats),
+            options: options, registry: registry, proxy: RecordingProxy(upstream: upstream, log: log, stats: stats, redactor: options.redactor),
             engine: engine, journal: journal, stats: stats, coverage: coverage, compat: CompatWarnings(), faults: faults, log: log)
         var frameworkLogger = logger
         frameworkLogger.logLevel = .warning
         let app = Application(
             responder: responder,
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(options.idleTimeoutSeconds * 1e9)))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             onServerRunning: { [onReady, options, registry] channel in
                 let port = channel.localAddress?.port ?? 0

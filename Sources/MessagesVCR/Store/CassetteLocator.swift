@@ -30,7 +30,18 @@ public struct CassetteLocator: Sendable {
     /// - Throws: ``VCRError/invalidCassetteName(_:)``.
     public func path(forName name: String) throws -> String {
         guard Self.isValidName(name) else { throw VCRError.invalidCassetteName(name) }
-        return (directory as NSString).appendingPathComponent(name + ".sqlite")
+        return try inside((directory as NSString).appendingPathComponent(name + ".sqlite"), name: name)
+    }
+
+    /// `path`, unless it is a symbolic link that leads out of the cassette folder.
+    private func inside(_ path: String, name: String) throws -> String {
+        guard let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: path) else { return path }
+        // The link may dangle (a cassette not created yet), so resolve its folder, not the target itself.
+        let absolute = destination.hasPrefix("/") ? destination : (directory as NSString).appendingPathComponent(destination)
+        let targetFolder = URL(fileURLWithPath: (absolute as NSString).deletingLastPathComponent).resolvingSymlinksInPath().standardizedFileURL.path
+        let folder = URL(fileURLWithPath: directory).resolvingSymlinksInPath().standardizedFileURL.path
+        guard targetFolder == folder || targetFolder.hasPrefix(folder + "/") else { throw VCRError.invalidCassetteName(name) }
+        return path
     }
 
     /// The file a name is read from: `DIR/NAME.sqlite` if it exists, else `DIR/NAME.json` (a JSON
@@ -38,7 +49,7 @@ public struct CassetteLocator: Sendable {
     /// - Throws: ``VCRError/invalidCassetteName(_:)``.
     public func readablePath(forName name: String) throws -> String {
         let sqlite = try path(forName: name)
-        let json = (directory as NSString).appendingPathComponent(name + ".json")
+        let json = try inside((directory as NSString).appendingPathComponent(name + ".json"), name: name)
         if !FileManager.default.fileExists(atPath: sqlite), FileManager.default.fileExists(atPath: json) { return json }
         return sqlite
     }

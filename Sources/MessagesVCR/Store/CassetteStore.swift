@@ -39,6 +39,7 @@ public final class CassetteStore: Sendable {
             throw VCRError.cassetteNotFound(name ?? path)
         }
         try Self.checkHeader(path: path)
+        try Self.checkFormat(path: path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.label = "cassette"
@@ -91,6 +92,33 @@ public final class CassetteStore: Sendable {
         let header = (try? handle.read(upToCount: 16)) ?? Data()
         if !header.isEmpty, header != Data("SQLite format 3\0".utf8) {
             throw VCRError.cassetteUnusable(path: path, reason: "not a SQLite cassette (file header does not match)")
+        }
+    }
+
+    /// Refuses a cassette of a newer format through a read-only connection, before any writer
+    /// touches the file (opening a writer can checkpoint or migrate it).
+    private static func checkFormat(path: String) throws {
+        let files = FileManager.default
+        guard files.fileExists(atPath: path) else { return }
+        // A read-only look at a WAL database leaves empty -wal and -shm files: remove those it made.
+        let sidecars = [path + "-wal", path + "-shm"].filter { !files.fileExists(atPath: $0) }
+        defer {
+            let walSize = (try? files.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+            if walSize == 0 { for file in sidecars { try? files.removeItem(atPath: file) } }
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        let version: Int
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            version = try queue.read { db in try storedFormatVersion(db) }
+            try queue.close()
+        } catch {
+            throw VCRError.cassetteUnusable(path: path, reason: describe(error))
+        }
+        if version > CassetteSchema.formatVersion {
+            throw VCRError.cassetteUnusable(
+                path: path, reason: "written by a newer messages-vcr (format \(version); this build reads format \(CassetteSchema.formatVersion))")
         }
     }
 

@@ -22,6 +22,7 @@ public final class UpstreamClient: Sendable {
     public let target: UpstreamTarget
     private let client: HTTPClient
     private let firstByteTimeout: TimeAmount
+    private let readTimeout: TimeAmount?
 
     /// Creates a client.
     /// - Parameters:
@@ -32,6 +33,7 @@ public final class UpstreamClient: Sendable {
     public init(target: UpstreamTarget, connectTimeout: TimeAmount = .seconds(5), firstByteTimeout: TimeAmount, readTimeout: TimeAmount?) {
         self.target = target
         self.firstByteTimeout = firstByteTimeout
+        self.readTimeout = readTimeout
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: connectTimeout, read: readTimeout),
@@ -66,6 +68,10 @@ public final class UpstreamClient: Sendable {
                 body: response.body)
         } catch let error as HTTPClientError where error == .deadlineExceeded {
             throw VCRError.upstreamTimeout(upstream: target.description, seconds: Double(firstByteTimeout.nanoseconds) / 1e9)
+        } catch let error as HTTPClientError where error == .readTimeout {
+            // Silence before the head is a first-byte timeout too, whichever timer fired first.
+            let seconds = min(firstByteTimeout, readTimeout ?? firstByteTimeout)
+            throw VCRError.upstreamTimeout(upstream: target.description, seconds: Double(seconds.nanoseconds) / 1e9)
         } catch is CancellationError {
             throw CancellationError()
         } catch {

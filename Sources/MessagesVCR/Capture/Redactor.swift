@@ -1,0 +1,128 @@
+import Foundation
+
+/// Replaces key-like strings with a fixed placeholder before anything is stored or matched:
+/// Anthropic keys (`sk-ant-…`), bearer tokens (`Bearer …`) and the user's `--redact REGEX`
+/// patterns, in request bodies, response bodies (a model can repeat a key it was shown) and
+/// stored header values.
+///
+/// Bodies are searched whole, so a secret split across two response chunks is found; the chunk
+/// boundaries around it are kept where they were, so a redacted recording still replays in its
+/// recorded chunks and pace (the placeholder goes into the chunk where the secret began).
+public struct Redactor: Sendable {
+    /// What replaces each secret.
+    public static let placeholder = "[REDACTED]"
+
+    /// The built-in patterns: `sk-ant-` keys, and the token of a `Bearer` credential.
+    public static let builtIn = [#"sk-ant-[A-Za-z0-9_\-]{6,}"#, #"(?<=Bearer )[A-Za-z0-9._~+/=\-]{8,}"#]
+
+    private let patterns: [NSRegularExpressionBox]
+    /// The patterns in force, as given.
+    public let sources: [String]
+
+    /// Why a `--redact` pattern was refused.
+    public struct ParseError: Error, CustomStringConvertible {
+        /// One line.
+        public let description: String
+    }
+
+    /// Creates a redactor with the built-in patterns and `extra` ones.
+    /// - Throws: ``ParseError`` for a pattern that does not compile.
+    public init(extra: [String] = []) throws {
+        sources = Self.builtIn + extra
+        patterns = try sources.map { source in
+            guard let regex = try? NSRegularExpression(pattern: source) else {
+                throw ParseError(description: "invalid --redact pattern \"\(source)\": it does not compile")
+            }
+            return NSRegularExpressionBox(regex)
+        }
+    }
+
+    /// The byte ranges of `bytes` that hold secrets, in order, not overlapping.
+    public func secrets(in bytes: [UInt8]) -> [Range<Int>] {
+        guard !bytes.isEmpty else { return [] }
+        // Latin-1 maps each byte to one UTF-16 unit, so match ranges are byte ranges, whatever the encoding.
+        let text = String(decoding: bytes.map { UInt16($0) }, as: UTF16.self) as NSString
+        var found: [Range<Int>] = []
+        for pattern in patterns {
+            for match in pattern.value.matches(in: text as String, range: NSRange(location: 0, length: text.length)) where match.range.length > 0 {
+                found.append(match.range.location..<(match.range.location + match.range.length))
+            }
+        }
+        found.sort { $0.lowerBound < $1.lowerBound }
+        var merged: [Range<Int>] = []
+        for range in found {
+            if let last = merged.last, range.lowerBound <= last.upperBound {
+                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                merged.append(range)
+            }
+        }
+        return merged
+    }
+
+    /// `bytes` with every secret replaced.
+    public func redact(_ bytes: [UInt8]) -> [UInt8] {
+        redact(bytes, chunks: []).body
+    }
+
+    /// `text` with every secret replaced.
+    public func redact(_ text: String) -> String {
+        String(decoding: redact(Array(text.utf8)), as: UTF8.self)
+    }
+
+    /// `body` with every secret replaced, and `chunks` moved to match: each chunk keeps its
+    /// arrival offset; a secret's placeholder belongs to the chunk its first byte was in.
+    public func redact(_ body: [UInt8], chunks: [BodyChunk]) -> (body: [UInt8], chunks: [BodyChunk]) {
+        let secrets = secrets(in: body)
+        guard !secrets.isEmpty else { return (body, chunks) }
+        var output: [UInt8] = []
+        output.reserveCapacity(body.count)
+        // newPosition[i]: where original byte offset i lands (for chunk starts).
+        func mapped(_ offset: Int) -> Int {
+            var shift = 0
+            for secret in secrets {
+                if secret.upperBound <= offset {
+                    shift += Self.placeholder.utf8.count - secret.count
+                } else if secret.lowerBound < offset {
+                    // A chunk starting inside a secret starts after its placeholder.
+                    return secret.lowerBound + shift + Self.placeholder.utf8.count
+                } else {
+                    break
+                }
+            }
+            return offset + shift
+        }
+        var cursor = 0
+        for secret in secrets {
+            output += body[cursor..<secret.lowerBound]
+            output += Self.placeholder.utf8
+            cursor = secret.upperBound
+        }
+        output += body[cursor...]
+        var moved: [BodyChunk] = []
+        for (index, chunk) in chunks.enumerated() {
+            let start = mapped(chunk.byteOffset)
+            let end = index + 1 < chunks.count ? mapped(chunks[index + 1].byteOffset) : output.count
+            moved.append(BodyChunk(byteOffset: start, length: max(0, end - start), offsetNanos: chunk.offsetNanos))
+        }
+        return (output, moved.filter { $0.length > 0 })
+    }
+
+    /// `response` with its body, chunks, frames and header values redacted.
+    public func redact(_ response: RecordedResponse) -> RecordedResponse {
+        let (body, chunks) = redact(response.body, chunks: response.chunks)
+        let headers = redact(response.headers)
+        guard body != response.body || headers != response.headers else { return response }
+        guard let status = response.status else { return response }
+        var capture = ResponseCapture(status: status, headers: headers, ttfbNanos: response.ttfbNanos ?? 0)
+        for chunk in chunks { capture.append(body[chunk.range], offsetNanos: chunk.offsetNanos) }
+        var redacted = capture.finish(outcome: response.outcome, durationNanos: response.durationNanos, errorMessage: response.errorMessage)
+        redacted.ttfbNanos = response.ttfbNanos
+        return redacted
+    }
+
+    /// Header values with secrets replaced.
+    public func redact(_ headers: HeaderList) -> HeaderList {
+        HeaderList(headers.fields.map { HeaderList.Field(name: $0.name, value: redact($0.value)) })
+    }
+}
