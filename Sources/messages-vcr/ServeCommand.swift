@@ -81,6 +81,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("admin-token"), help: ArgumentHelp("Require this token on /__vcr/* (header x-vcr-admin-token or Authorization: Bearer).", valueName: "token"))
     var adminToken: String?
 
+    @Option(name: .customLong("max-cassette-mb"), help: ArgumentHelp("Stop storing recordings once a cassette would grow past this size.", valueName: "MB"))
+    var maxCassetteMB: Int?
+
     func validate() throws {
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
@@ -130,6 +133,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ServeOptionError(error.description)
         }
         options.adminToken = adminToken
+        options.maxCassetteBytes = maxCassetteMB.map { $0 << 20 }
         let server = try VCRServer(options: options, logger: logger) { ready in
             FileHandle.standardOutput.write(Data((ready.line + "\n").utf8))  // unbuffered: scripts wait on it
         }

@@ -3,84 +3,86 @@ import MessagesVCR
 import NIOConcurrencyHelpers
 import Testing
 
-/// Replay pacing, checked as ratios against the recording with generous bounds (exact figures
-/// belong to `Benchmarks/`).
-@Suite("Replay timing")
-struct TimingTests {
-    /// Records one stream whose frames the fake upstream sends 100 ms apart; returns the folder and the stored interaction.
-    static func recordPacedStream() async throws -> (dir: String, body: String, recorded: Interaction) {
-        let dir = try temporaryDirectory()
-        let fake = FakeOllama { _ in OllamaBytes.streamReply(texts: ["one", " two"], delayMillis: 100) }
-        let body = TestClient.messagesBody(text: "paced", stream: true)
-        let stored = NIOLockedValueBox<Interaction?>(nil)
-        try await fake.run { upstreamPort in
-            try await TestServer.runVCR(serveOptions(mode: .record, directory: dir, upstreamPort: upstreamPort)) { port, server in
-                _ = try await TestClient.send(port: port, body: body)
-                _ = try await eventually { try await storedInteractions(server).count == 1 }
-                let first = try await storedInteractions(server).first
-                stored.withLockedValue { $0 = first }
-            }
-        }
-        let recorded = try #require(stored.withLockedValue { $0 })
-        return (dir, body, recorded)
-    }
-
-    @Test("original pacing takes the recorded time and puts each chunk near its recorded offset; instant takes ≈ 0; speed:2 ≈ half; fixed:MS spaces chunks")
-    func pacing() async throws {
-        let (dir, body, recorded) = try await Self.recordPacedStream()
-        let chunks = recorded.response.chunks
-        #expect(chunks.count == 7)
-        let recordedEnd = Double(try #require(chunks.last).offsetNanos)
-        #expect(recordedEnd > 600e6 && recordedEnd < 1500e6, "recorded end \(recordedEnd / 1e6) ms")
-
-        try await replaySession(directory: dir) { port, _ in
-            let original = try await TestClient.send(port: port, body: body)
-            #expect(original.body == recorded.response.body)
-            #expect(original.chunks.count == chunks.count)
-            let ratio = Double(try #require(original.arrivals.last)) / recordedEnd
-            #expect(ratio > 0.9 && ratio < 1.3, "original took \(ratio)× the recorded time")
-            for (arrival, chunk) in zip(original.arrivals, chunks) {
-                let error = abs(Double(arrival) - Double(chunk.offsetNanos)) / 1e6
-                #expect(error < 60, "chunk arrived \(error) ms off its recorded offset")
-            }
-
-            let instant = try await TestClient.send(port: port, headers: [("x-vcr-timing", "instant")], body: body)
-            #expect(instant.body == recorded.response.body)
-            #expect(Double(try #require(instant.arrivals.last)) / recordedEnd < 0.25)
-
-            let double = try await TestClient.send(port: port, headers: [("x-vcr-timing", "speed:2")], body: body)
-            let half = Double(try #require(double.arrivals.last)) / recordedEnd
-            #expect(half > 0.4 && half < 0.7, "speed:2 took \(half)× the recorded time")
-
-            let fixed = try await TestClient.send(port: port, headers: [("x-vcr-timing", "fixed:40")], body: body)
-            let fixedEnd = Double(try #require(fixed.arrivals.last)) / 1e6
-            #expect(fixedEnd > 0.9 * 40 * 7 && fixedEnd < 2.0 * 40 * 7, "fixed:40 ended at \(fixedEnd) ms")
-
-            let bad = try await TestClient.send(port: port, headers: [("x-vcr-timing", "sometimes")], body: body)
-            #expect(bad.status == 400)
-            #expect(bad.text.contains(#"invalid timing \"sometimes\": use original, instant, fixed:MS or speed:X"#), "\(bad.text)")
-        }
-        try await replaySession(directory: dir, configure: { $0.timing = .original(speed: 2) }) { port, _ in
-            let double = try await TestClient.send(port: port, body: body)
-            let half = Double(try #require(double.arrivals.last)) / recordedEnd
-            #expect(half > 0.4 && half < 0.7, "--speed 2 took \(half)× the recorded time")
-        }
-    }
-
-    @Test("50 concurrent replays at original pacing each stay on schedule")
-    func concurrentPacing() async throws {
-        let (dir, body, recorded) = try await Self.recordPacedStream()
-        let recordedEnd = Double(try #require(recorded.response.chunks.last).offsetNanos)
-        try await replaySession(directory: dir) { port, _ in
-            try await withThrowingTaskGroup(of: Double.self) { group in
-                for i in 0..<50 {
-                    group.addTask {
-                        let result = try await TestClient.send(port: port, headers: [("x-vcr-session", "s\(i)")], body: body)
-                        #expect(result.body == recorded.response.body)
-                        return Double(result.arrivals.last ?? 0) / recordedEnd
-                    }
+extension LoadSensitiveTests {
+    /// Replay pacing, checked as ratios against the recording with generous bounds (exact figures
+    /// belong to `Benchmarks/`).
+    @Suite("Replay timing")
+    struct TimingTests {
+        /// Records one stream whose frames the fake upstream sends 100 ms apart; returns the folder and the stored interaction.
+        static func recordPacedStream() async throws -> (dir: String, body: String, recorded: Interaction) {
+            let dir = try temporaryDirectory()
+            let fake = FakeOllama { _ in OllamaBytes.streamReply(texts: ["one", " two"], delayMillis: 100) }
+            let body = TestClient.messagesBody(text: "paced", stream: true)
+            let stored = NIOLockedValueBox<Interaction?>(nil)
+            try await fake.run { upstreamPort in
+                try await TestServer.runVCR(serveOptions(mode: .record, directory: dir, upstreamPort: upstreamPort)) { port, server in
+                    _ = try await TestClient.send(port: port, body: body)
+                    _ = try await eventually { try await storedInteractions(server).count == 1 }
+                    let first = try await storedInteractions(server).first
+                    stored.withLockedValue { $0 = first }
                 }
-                for try await ratio in group { #expect(ratio > 0.9 && ratio < 1.5, "a concurrent replay took \(ratio)×") }
+            }
+            let recorded = try #require(stored.withLockedValue { $0 })
+            return (dir, body, recorded)
+        }
+
+        @Test("original pacing takes the recorded time and puts each chunk near its recorded offset; instant takes ≈ 0; speed:2 ≈ half; fixed:MS spaces chunks")
+        func pacing() async throws {
+            let (dir, body, recorded) = try await Self.recordPacedStream()
+            let chunks = recorded.response.chunks
+            #expect(chunks.count == 7)
+            let recordedEnd = Double(try #require(chunks.last).offsetNanos)
+            #expect(recordedEnd > 600e6 && recordedEnd < 1500e6, "recorded end \(recordedEnd / 1e6) ms")
+
+            try await replaySession(directory: dir) { port, _ in
+                let original = try await TestClient.send(port: port, body: body)
+                #expect(original.body == recorded.response.body)
+                #expect(original.chunks.count == chunks.count)
+                let ratio = Double(try #require(original.arrivals.last)) / recordedEnd
+                #expect(ratio > 0.9 && ratio < 1.3, "original took \(ratio)× the recorded time")
+                for (arrival, chunk) in zip(original.arrivals, chunks) {
+                    let error = abs(Double(arrival) - Double(chunk.offsetNanos)) / 1e6
+                    #expect(error < 60, "chunk arrived \(error) ms off its recorded offset")
+                }
+
+                let instant = try await TestClient.send(port: port, headers: [("x-vcr-timing", "instant")], body: body)
+                #expect(instant.body == recorded.response.body)
+                #expect(Double(try #require(instant.arrivals.last)) / recordedEnd < 0.25)
+
+                let double = try await TestClient.send(port: port, headers: [("x-vcr-timing", "speed:2")], body: body)
+                let half = Double(try #require(double.arrivals.last)) / recordedEnd
+                #expect(half > 0.4 && half < 0.7, "speed:2 took \(half)× the recorded time")
+
+                let fixed = try await TestClient.send(port: port, headers: [("x-vcr-timing", "fixed:40")], body: body)
+                let fixedEnd = Double(try #require(fixed.arrivals.last)) / 1e6
+                #expect(fixedEnd > 0.9 * 40 * 7 && fixedEnd < 2.0 * 40 * 7, "fixed:40 ended at \(fixedEnd) ms")
+
+                let bad = try await TestClient.send(port: port, headers: [("x-vcr-timing", "sometimes")], body: body)
+                #expect(bad.status == 400)
+                #expect(bad.text.contains(#"invalid timing \"sometimes\": use original, instant, fixed:MS or speed:X"#), "\(bad.text)")
+            }
+            try await replaySession(directory: dir, configure: { $0.timing = .original(speed: 2) }) { port, _ in
+                let double = try await TestClient.send(port: port, body: body)
+                let half = Double(try #require(double.arrivals.last)) / recordedEnd
+                #expect(half > 0.4 && half < 0.7, "--speed 2 took \(half)× the recorded time")
+            }
+        }
+
+        @Test("50 concurrent replays at original pacing each stay on schedule")
+        func concurrentPacing() async throws {
+            let (dir, body, recorded) = try await Self.recordPacedStream()
+            let recordedEnd = Double(try #require(recorded.response.chunks.last).offsetNanos)
+            try await replaySession(directory: dir) { port, _ in
+                try await withThrowingTaskGroup(of: Double.self) { group in
+                    for i in 0..<50 {
+                        group.addTask {
+                            let result = try await TestClient.send(port: port, headers: [("x-vcr-session", "s\(i)")], body: body)
+                            #expect(result.body == recorded.response.body)
+                            return Double(result.arrivals.last ?? 0) / recordedEnd
+                        }
+                    }
+                    for try await ratio in group { #expect(ratio > 0.9 && ratio < 1.5, "a concurrent replay took \(ratio)×") }
+                }
             }
         }
     }

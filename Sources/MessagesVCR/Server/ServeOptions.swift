@@ -56,6 +56,8 @@ public struct ServeOptions: Sendable {
     public var modelAliases = try! ModelAliases()
     /// Replaces secrets in bodies before they are stored or matched (built-in patterns plus `--redact`).
     public var redactor = try! Redactor()
+    /// `--max-cassette-mb`, in bytes: recordings that would grow a cassette past it are not stored.
+    public var maxCassetteBytes: Int?
     /// `--admin-token`: required on `/__vcr/*` routes when set.
     public var adminToken: String?
     /// Seconds a connection may sit idle (or send headers slowly) before it is closed.

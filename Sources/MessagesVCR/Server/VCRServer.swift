@@ -59,7 +59,8 @@ public final class VCRServer: Service, Sendable {
             throw ServeOptionError(
                 "cassette \(resolved.path) is a JSON export and read-only in --mode \(options.mode): record into a .sqlite cassette (messages-vcr import \(resolved.path) makes one)")
         }
-        registry = CassetteRegistry(locator: locator, defaultCassette: .init(name: resolved.name, path: resolved.path))
+        registry = CassetteRegistry(
+            locator: locator, defaultCassette: .init(name: resolved.name, path: resolved.path), maxCassetteBytes: options.maxCassetteBytes)
         do {
             _ = try registry.store(for: registry.defaultCassette, mode: options.mode.records ? .createIfMissing : .existing)
         } catch VCRError.cassetteNotFound {

@@ -23,13 +23,18 @@ public final class CassetteRegistry: Sendable {
         }
     }
 
+    /// Largest size a cassette may grow to, in bytes (nil: no limit).
+    public let maxCassetteBytes: Int?
+
     /// Creates a registry.
     /// - Parameters:
     ///   - locator: the cassette folder.
     ///   - defaultCassette: the `--cassette` in force.
-    public init(locator: CassetteLocator, defaultCassette: CassetteReference) {
+    ///   - maxCassetteBytes: `--max-cassette-mb`, in bytes.
+    public init(locator: CassetteLocator, defaultCassette: CassetteReference, maxCassetteBytes: Int? = nil) {
         self.locator = locator
         self.defaultCassette = defaultCassette
+        self.maxCassetteBytes = maxCassetteBytes
     }
 
     /// The cassette a `/c/NAME/` prefix names: `DIR/NAME.sqlite` when `forWriting`, else the
@@ -43,7 +48,7 @@ public final class CassetteRegistry: Sendable {
     public func store(for reference: CassetteReference, mode: CassetteStore.OpenMode) throws -> CassetteStore {
         try open.withLockedValue { stores in
             if let store = stores[reference.path] { return store }
-            let store = try CassetteStore(path: reference.path, mode: mode, name: reference.name)
+            let store = try CassetteStore(path: reference.path, mode: mode, name: reference.name, maxBytes: maxCassetteBytes)
             stores[reference.path] = store
             return store
         }

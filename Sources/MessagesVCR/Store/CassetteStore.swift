@@ -26,8 +26,10 @@ public final class CassetteStore: Sendable {
     ///   - path: the `.sqlite` (or `.json`) file.
     ///   - mode: whether a missing file is created.
     ///   - name: the name to use in errors (defaults to the path).
+    ///   - maxBytes: the largest the file may grow (SQLite's `max_page_count`); a write past it
+    ///     fails as a full disk would, and stores nothing of that interaction.
     /// - Throws: ``VCRError/cassetteNotFound(_:)`` or ``VCRError/cassetteUnusable(path:reason:)``.
-    public init(path: String, mode: OpenMode, name: String? = nil) throws {
+    public init(path: String, mode: OpenMode, name: String? = nil, maxBytes: Int? = nil) throws {
         self.path = path
         if path.hasSuffix(".json") {
             isReadOnly = true
@@ -45,6 +47,10 @@ public final class CassetteStore: Sendable {
         configuration.label = "cassette"
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if let maxBytes {
+                let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+                try db.execute(sql: "PRAGMA max_page_count = \(max(16, maxBytes / pageSize))")
+            }
         }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
@@ -108,13 +114,14 @@ public final class CassetteStore: Sendable {
         }
         var configuration = Configuration()
         configuration.readonly = true
+        configuration.busyMode = .timeout(10)
         let version: Int
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             version = try queue.read { db in try storedFormatVersion(db) }
             try queue.close()
         } catch {
-            throw VCRError.cassetteUnusable(path: path, reason: describe(error))
+            return  // not readable this way (corrupt, busy): opening the writer reports what is wrong
         }
         if version > CassetteSchema.formatVersion {
             throw VCRError.cassetteUnusable(

@@ -33,12 +33,13 @@ enum TestClient {
     ///   - onChunk: called with each chunk as it arrives (before the next one is read).
     static func send(
         port: Int, method: HTTPMethod = .POST, path: String = "/v1/messages", headers: [(String, String)] = [],
-        body: String? = nil, onChunk: (@Sendable ([UInt8]) async -> Void)? = nil
+        body: String? = nil, bytes: [UInt8]? = nil, onChunk: (@Sendable ([UInt8]) async -> Void)? = nil
     ) async throws -> ClientResult {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        if let bytes { request.body = .bytes(ByteBuffer(bytes: bytes)) }
         let start = MonotonicClock.now()
         let response = try await shared.execute(request, timeout: .seconds(30))
         var result = ClientResult(status: Int(response.status.code), headers: response.headers, chunks: [], arrivals: [])
