@@ -81,6 +81,7 @@ extension LoadSensitiveTests {
                     try await group.waitForAll()
                 }
                 let seen = statuses.withLockedValue { $0 }
+            print("fuzz: statuses \(seen.sorted { $0.key < $1.key }) in \(Int(Date().timeIntervalSince(started))) s")
                 #expect(seen.values.reduce(0, +) == 10_000, "\(seen)")
                 let good = try await TestClient.send(port: port, body: TestClient.messagesBody(stream: true))
                 #expect(good.status == 200)
