@@ -1,6 +1,7 @@
 // vcr-bench: on-demand measurements of messages-vcr (never run by `swift test` or CI).
 //
 //   swift run -c release vcr-bench timing [--events 100] [--gap-ms 20] [--streams 1,100,200]
+//   swift run -c release vcr-bench record-overhead [--requests 50] [--events 100] [--gap-ms 10]
 //
 // Every figure is printed beside a baseline measured in the same run on the same machine.
 import Foundation
@@ -18,7 +19,12 @@ case "timing":
         gapMillis: Int(option("--gap-ms", "20")) ?? 20,
         concurrency: option("--streams", "1,100,200").split(separator: ",").compactMap { Int($0) })
     try await scenario.run()
+case "record-overhead":
+    try await RecordingOverheadScenario(
+        requests: Int(option("--requests", "50")) ?? 50, events: Int(option("--events", "100")) ?? 100,
+        gapMillis: Int(option("--gap-ms", "10")) ?? 10
+    ).run()
 default:
-    FileHandle.standardError.write(Data("usage: vcr-bench timing [--events N] [--gap-ms MS] [--streams 1,100,200]\n".utf8))
+    FileHandle.standardError.write(Data("usage: vcr-bench timing [--events N] [--gap-ms MS] [--streams 1,100,200] | record-overhead [--requests N] [--events N] [--gap-ms MS]\n".utf8))
     exit(2)
 }

@@ -84,6 +84,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-cassette-mb"), help: ArgumentHelp("Stop storing recordings once a cassette would grow past this size.", valueName: "MB"))
     var maxCassetteMB: Int?
 
+    @Flag(help: "Log warnings and errors only (no line per request).")
+    var quiet = false
+
     func validate() throws {
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
@@ -91,9 +94,10 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let level: Logger.Level = quiet ? .warning : .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .info
+            handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "messages-vcr")

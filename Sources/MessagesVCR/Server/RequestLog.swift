@@ -16,6 +16,7 @@ struct RequestLog: Sendable {
     }
 
     func write(_ entry: Entry) {
+        guard logger.logLevel <= .info else { return }
         let millis = Double(MonotonicClock.since(entry.startedAt)) / 1e6
         var line = "\(entry.method) \(entry.path) \(entry.status.map(String.init) ?? "-") \(Self.format(millis))ms"
         if let id = entry.interactionID { line += " interaction=\(id)" }

@@ -10,9 +10,10 @@ import GRDB
 /// | `chunk` | the response body as it arrived: byte ranges of the body blob with arrival offsets |
 /// | `frame` | parsed SSE frames of event-stream bodies |
 /// | `rule` | synthesis rules (format 2): answers generated for requests no recording matches |
+/// | `body_part` | the parts of a split request body, in order (format 3); the body's own `blob` row keeps its size and empty data |
 enum CassetteSchema {
     /// The format this build writes and the newest it reads.
-    static let formatVersion = 2
+    static let formatVersion = 3
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -92,6 +93,16 @@ enum CassetteSchema {
                 t.column("definition", .text).notNull()
             }
             try db.execute(sql: "UPDATE meta SET value = '2' WHERE key = 'format_version'")
+        }
+        migrator.registerMigration("v3-body-parts") { db in
+            try db.create(table: "body_part", options: .withoutRowID) { t in
+                t.column("body_hash", .text).notNull()
+                t.column("idx", .integer).notNull()
+                t.column("part_hash", .text).notNull()
+                t.primaryKey(["body_hash", "idx"])
+            }
+            try db.create(index: "body_part_on_part", on: "body_part", columns: ["part_hash"])
+            try db.execute(sql: "UPDATE meta SET value = '3' WHERE key = 'format_version'")
         }
         return migrator
     }

@@ -189,10 +189,7 @@ public final class CassetteStore: Sendable {
                 try db.execute(sql: "DELETE FROM interaction WHERE id = ?", arguments: [id])
                 count += db.changesCount
             }
-            try db.execute(sql: """
-                DELETE FROM blob WHERE hash NOT IN (SELECT request_body_hash FROM interaction)
-                                   AND hash NOT IN (SELECT response_body_hash FROM interaction)
-                """)
+            try Self.deleteOrphans(in: db)
             return count
         }
         try await pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM") }
@@ -238,56 +235,6 @@ public final class CassetteStore: Sendable {
         }
     }
 
-    private static func insert(_ rule: SynthesisRule, into db: Database) throws {
-        try db.execute(
-            sql: "INSERT INTO rule (id, seq, created_at, seed, definition) VALUES (?, ?, ?, ?, ?)",
-            arguments: [rule.id, rule.seq, InteractionCoding.formatDate(Date()), Int64(bitPattern: rule.seed), GoJSONWriter.string(rule.definition)])
-    }
-
-    private static func insertBlob(_ bytes: [UInt8], into db: Database) throws -> String {
-        let hash = SHA256.hex(bytes)
-        try db.execute(
-            sql: "INSERT OR IGNORE INTO blob (hash, size, data) VALUES (?, ?, ?)",
-            arguments: [hash, bytes.count, Data(bytes)])
-        return hash
-    }
-
-    private static func insert(_ interaction: Interaction, into db: Database) throws {
-        let request = interaction.request
-        let response = interaction.response
-        let summary = RequestSummary(body: request.body)
-        let row = InteractionRow(
-            id: interaction.id, seq: interaction.seq,
-            recordedAt: InteractionCoding.formatDate(interaction.recordedAt),
-            source: interaction.source.rawValue, upstream: interaction.upstream,
-            method: request.method, path: request.path, query: request.query,
-            requestHeaders: InteractionCoding.encodeHeaders(request.headers),
-            requestBodyHash: try insertBlob(request.body, into: db),
-            model: summary.model, stream: summary.stream,
-            matchKey: interaction.matchKey, matchRules: interaction.matchRulesFingerprint,
-            status: response.status,
-            responseHeaders: InteractionCoding.encodeHeaders(response.headers),
-            responseBodyHash: try insertBlob(response.body, into: db),
-            ttfbNs: response.ttfbNanos.map { Int64($0) }, durationNs: Int64(response.durationNanos),
-            outcome: response.outcome.rawValue, error: response.errorMessage,
-            chunkCount: response.chunks.count, eventCount: response.frames.count
-        )
-        try row.insert(db)
-        let chunkStatement = try db.cachedStatement(
-            sql: "INSERT INTO chunk (interaction_id, idx, byte_offset, length, offset_ns) VALUES (?, ?, ?, ?, ?)")
-        for (index, chunk) in response.chunks.enumerated() {
-            try chunkStatement.execute(arguments: [interaction.id, index, chunk.byteOffset, chunk.length, Int64(chunk.offsetNanos)])
-        }
-        let frameStatement = try db.cachedStatement(
-            sql: "INSERT INTO frame (interaction_id, idx, event, data, byte_start, byte_end, offset_ns) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        for (index, frame) in response.frames.enumerated() {
-            try frameStatement.execute(arguments: [
-                interaction.id, index, frame.event, Data(frame.data),
-                frame.byteRange.lowerBound, frame.byteRange.upperBound, Int64(frame.offsetNanos),
-            ])
-        }
-    }
-
     // MARK: - Reading
 
     /// Number of interactions stored.
@@ -322,33 +269,5 @@ public final class CassetteStore: Sendable {
     /// Runs `body` in a write transaction.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await pool.write(body)
-    }
-
-    static func blob(_ hash: String, in db: Database) throws -> [UInt8] {
-        guard let data = try Data.fetchOne(db, sql: "SELECT data FROM blob WHERE hash = ?", arguments: [hash]) else {
-            throw VCRError.internalFailure("blob \(hash) is missing")
-        }
-        return [UInt8](data)
-    }
-
-    static func load(_ row: InteractionRow, from db: Database) throws -> Interaction {
-        let chunks = try ChunkRow.filter(Column("interaction_id") == row.id).order(Column("idx")).fetchAll(db).map {
-            BodyChunk(byteOffset: $0.byteOffset, length: $0.length, offsetNanos: UInt64($0.offsetNs))
-        }
-        let frames = try FrameRow.filter(Column("interaction_id") == row.id).order(Column("idx")).fetchAll(db).map {
-            SSEFrame(event: $0.event, data: [UInt8]($0.data), byteRange: $0.byteStart..<$0.byteEnd, offsetNanos: UInt64($0.offsetNs))
-        }
-        let request = RecordedRequest(
-            method: row.method, path: row.path, query: row.query,
-            headers: InteractionCoding.decodeHeaders(row.requestHeaders), body: try blob(row.requestBodyHash, in: db))
-        let response = RecordedResponse(
-            status: row.status, headers: InteractionCoding.decodeHeaders(row.responseHeaders),
-            body: try blob(row.responseBodyHash, in: db), chunks: chunks, frames: frames,
-            ttfbNanos: row.ttfbNs.map { UInt64($0) }, durationNanos: UInt64(row.durationNs),
-            outcome: Outcome(rawValue: row.outcome) ?? .complete, errorMessage: row.error)
-        return Interaction(
-            id: row.id, seq: row.seq, recordedAt: InteractionCoding.parseDate(row.recordedAt),
-            source: InteractionSource(rawValue: row.source) ?? .recorded, upstream: row.upstream,
-            request: request, response: response, matchKey: row.matchKey, matchRulesFingerprint: row.matchRules)
     }
 }

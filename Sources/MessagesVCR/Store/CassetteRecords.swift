@@ -1,0 +1,122 @@
+import Foundation
+import GRDB
+
+/// How interactions, rules and bodies map to rows: the only place that writes or reads them.
+///
+/// Request bodies are stored as parts (``BodySegmenter``): each part is a content-addressed row of
+/// `blob`, and `body_part` lists the parts of a body in order. Response bodies, and request bodies
+/// too small to split, are one `blob` row each.
+extension CassetteStore {
+    static func insert(_ rule: SynthesisRule, into db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO rule (id, seq, created_at, seed, definition) VALUES (?, ?, ?, ?, ?)",
+            arguments: [rule.id, rule.seq, InteractionCoding.formatDate(Date()), Int64(bitPattern: rule.seed), GoJSONWriter.string(rule.definition)])
+    }
+
+    /// Stores a request body as its parts (each once) and returns the hash of the whole body.
+    static func insertBody(_ bytes: [UInt8], into db: Database) throws -> String {
+        let parts = BodySegmenter.parts(bytes)
+        guard parts.count > 1 else { return try insertBlob(bytes, into: db) }
+        let hash = SHA256.hex(bytes)
+        // The whole body's `blob` row keeps its size and an empty `data`: its bytes are the parts'.
+        try db.execute(sql: "INSERT OR IGNORE INTO blob (hash, size, data) VALUES (?, ?, x'')", arguments: [hash, bytes.count])
+        guard db.changesCount > 0 else { return hash }
+        let statement = try db.cachedStatement(sql: "INSERT INTO body_part (body_hash, idx, part_hash) VALUES (?, ?, ?)")
+        for (index, range) in parts.enumerated() {
+            try statement.execute(arguments: [hash, index, try insertBlob(Array(bytes[range]), into: db)])
+        }
+        return hash
+    }
+
+    static func insertBlob(_ bytes: [UInt8], into db: Database) throws -> String {
+        let hash = SHA256.hex(bytes)
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO blob (hash, size, data) VALUES (?, ?, ?)",
+            arguments: [hash, bytes.count, Data(bytes)])
+        return hash
+    }
+
+    static func insert(_ interaction: Interaction, into db: Database) throws {
+        let request = interaction.request
+        let response = interaction.response
+        let summary = RequestSummary(body: request.body)
+        let row = InteractionRow(
+            id: interaction.id, seq: interaction.seq,
+            recordedAt: InteractionCoding.formatDate(interaction.recordedAt),
+            source: interaction.source.rawValue, upstream: interaction.upstream,
+            method: request.method, path: request.path, query: request.query,
+            requestHeaders: InteractionCoding.encodeHeaders(request.headers),
+            requestBodyHash: try insertBody(request.body, into: db),
+            model: summary.model, stream: summary.stream,
+            matchKey: interaction.matchKey, matchRules: interaction.matchRulesFingerprint,
+            status: response.status,
+            responseHeaders: InteractionCoding.encodeHeaders(response.headers),
+            responseBodyHash: try insertBlob(response.body, into: db),
+            ttfbNs: response.ttfbNanos.map { Int64($0) }, durationNs: Int64(response.durationNanos),
+            outcome: response.outcome.rawValue, error: response.errorMessage,
+            chunkCount: response.chunks.count, eventCount: response.frames.count
+        )
+        try row.insert(db)
+        let chunkStatement = try db.cachedStatement(
+            sql: "INSERT INTO chunk (interaction_id, idx, byte_offset, length, offset_ns) VALUES (?, ?, ?, ?, ?)")
+        for (index, chunk) in response.chunks.enumerated() {
+            try chunkStatement.execute(arguments: [interaction.id, index, chunk.byteOffset, chunk.length, Int64(chunk.offsetNanos)])
+        }
+        let frameStatement = try db.cachedStatement(
+            sql: "INSERT INTO frame (interaction_id, idx, event, data, byte_start, byte_end, offset_ns) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        for (index, frame) in response.frames.enumerated() {
+            try frameStatement.execute(arguments: [
+                interaction.id, index, frame.event, Data(frame.data),
+                frame.byteRange.lowerBound, frame.byteRange.upperBound, Int64(frame.offsetNanos),
+            ])
+        }
+    }
+
+    /// A body by hash: its parts joined in order, or its one `blob` row.
+    static func blob(_ hash: String, in db: Database) throws -> [UInt8] {
+        let parts = try Data.fetchAll(
+            db, sql: "SELECT b.data FROM body_part p JOIN blob b ON b.hash = p.part_hash WHERE p.body_hash = ? ORDER BY p.idx",
+            arguments: [hash])
+        if parts.isEmpty {
+            guard let data = try Data.fetchOne(db, sql: "SELECT data FROM blob WHERE hash = ?", arguments: [hash]) else {
+                throw VCRError.internalFailure("body \(hash) is missing")
+            }
+            return [UInt8](data)
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for part in parts { bytes.append(contentsOf: part) }
+        return bytes
+    }
+
+    /// Deletes the bodies and parts no interaction uses any more.
+    static func deleteOrphans(in db: Database) throws {
+        try db.execute(sql: """
+            DELETE FROM body_part WHERE body_hash NOT IN (SELECT request_body_hash FROM interaction);
+            DELETE FROM blob WHERE hash NOT IN (SELECT request_body_hash FROM interaction)
+                               AND hash NOT IN (SELECT response_body_hash FROM interaction)
+                               AND hash NOT IN (SELECT part_hash FROM body_part);
+            """)
+    }
+
+    static func load(_ row: InteractionRow, from db: Database) throws -> Interaction {
+        let chunks = try ChunkRow.filter(Column("interaction_id") == row.id).order(Column("idx")).fetchAll(db).map {
+            BodyChunk(byteOffset: $0.byteOffset, length: $0.length, offsetNanos: UInt64($0.offsetNs))
+        }
+        let frames = try FrameRow.filter(Column("interaction_id") == row.id).order(Column("idx")).fetchAll(db).map {
+            SSEFrame(event: $0.event, data: [UInt8]($0.data), byteRange: $0.byteStart..<$0.byteEnd, offsetNanos: UInt64($0.offsetNs))
+        }
+        let request = RecordedRequest(
+            method: row.method, path: row.path, query: row.query,
+            headers: InteractionCoding.decodeHeaders(row.requestHeaders), body: try blob(row.requestBodyHash, in: db))
+        let response = RecordedResponse(
+            status: row.status, headers: InteractionCoding.decodeHeaders(row.responseHeaders),
+            body: try blob(row.responseBodyHash, in: db), chunks: chunks, frames: frames,
+            ttfbNanos: row.ttfbNs.map { UInt64($0) }, durationNanos: UInt64(row.durationNs),
+            outcome: Outcome(rawValue: row.outcome) ?? .complete, errorMessage: row.error)
+        return Interaction(
+            id: row.id, seq: row.seq, recordedAt: InteractionCoding.parseDate(row.recordedAt),
+            source: InteractionSource(rawValue: row.source) ?? .recorded, upstream: row.upstream,
+            request: request, response: response, matchKey: row.matchKey, matchRulesFingerprint: row.matchRules)
+    }
+}

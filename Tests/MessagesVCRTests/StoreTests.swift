@@ -1,0 +1,61 @@
+import Foundation
+import GRDB
+import MessagesVCR
+import Testing
+
+@Suite("Cassette store")
+struct StoreTests {
+    /// A Claude Code-like conversation: one long system prompt and tool list, one more message each turn.
+    static func turn(_ n: Int, system: String, tools: String) -> [UInt8] {
+        let messages = (0..<n).map { i in
+            #"{"role":"\#(i % 2 == 0 ? "user" : "assistant")","content":[{"type":"text","text":"message \#(i): \#(String(repeating: "lorem ipsum ", count: 20))"}]}"#
+        }
+        return Array(#"{"model":"qwen3-coder","max_tokens":32000,"stream":true,"system":[{"type":"text","text":"\#(system)"}],"tools":\#(tools),"messages":[\#(messages.joined(separator: ","))]}"#.utf8)
+    }
+
+    @Test("request bodies are stored as shared parts: byte-identical when read, a fraction of their raw size, still plain text")
+    func sharedParts() async throws {
+        let dir = try temporaryDirectory()
+        let system = String(repeating: "You are Claude Code, an interactive CLI tool. ", count: 200)
+        let tools = "[" + (0..<20).map { #"{"name":"Tool\#($0)","description":"\#(String(repeating: "does things ", count: 40))","input_schema":{"type":"object"}}"# }.joined(separator: ",") + "]"
+        let store = try CassetteStore(path: dir + "/parts.sqlite", mode: .createIfMissing)
+        var raw = 0
+        var bodies: [[UInt8]] = []
+        for n in 1...40 {
+            let body = Self.turn(n, system: system, tools: tools)
+            bodies.append(body)
+            raw += body.count
+            let request = RecordedRequest(method: "POST", path: "/v1/messages", query: nil, headers: HeaderList(), body: body)
+            let response = RecordedResponse(status: 200, headers: HeaderList(), body: Array("ok".utf8), chunks: [BodyChunk(byteOffset: 0, length: 2, offsetNanos: 1)],
+                                            frames: [], ttfbNanos: 1, durationNanos: 1, outcome: .complete)
+            try await store.save(Interaction(upstream: nil, request: request, response: response))
+        }
+        #expect(try await store.all().map(\.request.body) == bodies)
+        try store.close()
+        let queue = try DatabaseQueue(path: dir + "/parts.sqlite")
+        let stored = try await queue.read { db in try Int.fetchOne(db, sql: "SELECT SUM(length(data)) FROM blob") ?? 0 }
+        let parts = try await queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM body_part") ?? 0 }
+        try queue.close()
+        #expect(parts > 40 * 3)
+        #expect(Double(stored) < 0.2 * Double(raw), "stored \(stored) bytes of \(raw) raw")
+        let file = try Data(contentsOf: URL(fileURLWithPath: dir + "/parts.sqlite"))
+        #expect(file.range(of: Data("message 39: lorem ipsum".utf8)) != nil, "parts stay greppable")
+
+        // Deleting interactions removes the parts nothing else uses, and only those.
+        let reopened = try CassetteStore(path: dir + "/parts.sqlite", mode: .existing)
+        let ids = try await reopened.ids()
+        try await reopened.delete(ids: Array(ids.suffix(20)))
+        #expect(try await reopened.all().map(\.request.body) == Array(bodies.prefix(20)))
+    }
+
+    @Test("small, non-object and malformed bodies are stored whole", arguments: ["{}", "[1,2,3]", "not json", #"{"messages":[1,2"#])
+    func wholeBodies(text: String) async throws {
+        let dir = try temporaryDirectory()
+        let store = try CassetteStore(path: dir + "/whole.sqlite", mode: .createIfMissing)
+        let body = Array((text + String(repeating: " ", count: 5000)).utf8)
+        let request = RecordedRequest(method: "POST", path: "/v1/messages", query: nil, headers: HeaderList(), body: body)
+        let response = RecordedResponse(status: 200, headers: HeaderList(), body: [], chunks: [], frames: [], ttfbNanos: 1, durationNanos: 1, outcome: .complete)
+        try await store.save(Interaction(upstream: nil, request: request, response: response))
+        #expect(try await store.all().first?.request.body == body)
+    }
+}
