@@ -2,6 +2,7 @@
 //
 //   swift run -c release vcr-bench timing [--events 100] [--gap-ms 20] [--streams 1,100,200]
 //   swift run -c release vcr-bench record-overhead [--requests 50] [--events 100] [--gap-ms 10]
+//   swift run -c release vcr-bench scale [--interactions 100000] [--turns 50]
 //
 // Every figure is printed beside a baseline measured in the same run on the same machine.
 import Foundation
@@ -23,6 +24,11 @@ case "record-overhead":
     try await RecordingOverheadScenario(
         requests: Int(option("--requests", "50")) ?? 50, events: Int(option("--events", "100")) ?? 100,
         gapMillis: Int(option("--gap-ms", "10")) ?? 10
+    ).run()
+case "scale":
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("messages-vcr").path
+    try await ScaleScenario(
+        interactions: Int(option("--interactions", "100000")) ?? 100_000, turns: Int(option("--turns", "50")) ?? 50, serverBinary: binary
     ).run()
 default:
     FileHandle.standardError.write(Data("usage: vcr-bench timing [--events N] [--gap-ms MS] [--streams 1,100,200] | record-overhead [--requests N] [--events N] [--gap-ms MS]\n".utf8))

@@ -92,7 +92,15 @@ struct ImportCommand: AsyncParsableCommand {
         let staging = path + ".importing-\(UUID().uuidString).sqlite"
         do {
             let store = try CassetteStore(path: staging, mode: .createIfMissing)
-            try await store.importAll(document.interactions, rules: document.rules)
+            // Match keys under the default rules, so a large cassette's first replay need not compute them.
+            let rules = try MatchRules()
+            let keyed = document.interactions.map { interaction -> Interaction in
+                var keyed = interaction
+                keyed.matchKey = rules.key(for: interaction.request)
+                keyed.matchRulesFingerprint = rules.fingerprint
+                return keyed
+            }
+            try await store.importAll(keyed, rules: document.rules)
             try store.close()
             try CassetteCommandSupport.removeCassetteFiles(path)
             try FileManager.default.moveItem(atPath: staging, toPath: path)

@@ -16,6 +16,7 @@ final class CassetteIndex: Sendable {
         var stream: Bool?
         var complete: Bool
         var requestBodyHash: String
+        var bodySize: Int
     }
 
     private struct State {
@@ -34,13 +35,15 @@ final class CassetteIndex: Sendable {
                 db,
                 sql: """
                     SELECT id, seq, method, path, query, request_headers, request_body_hash, model, stream,
-                           outcome, match_key, match_rules FROM interaction ORDER BY seq
+                           outcome, match_key, match_rules,
+                           (SELECT size FROM blob WHERE hash = request_body_hash) AS body_size
+                    FROM interaction ORDER BY seq
                     """)
             return try rows.map { row in
                 let entry = Entry(
                     id: row["id"], seq: row["seq"], method: row["method"], path: row["path"], model: row["model"],
                     stream: row["stream"], complete: (row["outcome"] as String) == Outcome.complete.rawValue,
-                    requestBodyHash: row["request_body_hash"])
+                    requestBodyHash: row["request_body_hash"], bodySize: row["body_size"] ?? 0)
                 if let key: String = row["match_key"], (row["match_rules"] as String?) == fingerprint {
                     return (entry, key)
                 }

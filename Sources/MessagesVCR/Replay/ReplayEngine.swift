@@ -75,7 +75,8 @@ final class ReplayEngine: Sendable {
             CassetteIndex.Entry(
                 id: interaction.id, seq: interaction.seq, method: interaction.request.method, path: interaction.request.path,
                 model: interaction.request.model, stream: interaction.request.stream,
-                complete: interaction.response.outcome == .complete, requestBodyHash: SHA256.hex(interaction.request.body)),
+                complete: interaction.response.outcome == .complete, requestBodyHash: SHA256.hex(interaction.request.body),
+                bodySize: interaction.request.body.count),
             key: key)
     }
 
@@ -131,11 +132,17 @@ final class ReplayEngine: Sendable {
 
     // MARK: - Miss diagnosis
 
-    /// How many recent recordings of the same route are compared to find the nearest.
-    private static let nearestPool = 200
+    /// How many recordings of the same route are read to find the nearest (the closest in size first).
+    private static let nearestPool = 24
+    /// How many of those are made canonical and compared closely.
+    private static let closestPool = 3
 
     /// Why `query` matched nothing in `store` (nil: the file does not exist): the nearest recording
     /// of the same route and the first JSON paths where it differs, with both values.
+    ///
+    /// The nearest is found in steps that stay cheap in a cassette of 100,000 recordings: same
+    /// route, same model first, closest body size; of those, the longest raw common prefix; of the
+    /// best few, the longest common prefix of the canonical bodies.
     func diagnose(_ query: Query, in store: CassetteStore?, cassetteName: String) async throws -> String {
         let request = query.request
         guard let store else {
@@ -148,12 +155,14 @@ final class ReplayEngine: Sendable {
             return head + (index.count == 0 ? " (the cassette is empty)" : " (it has no recording of \(request.method) \(request.path))")
         }
         let model = RequestSummary(body: request.body).model
-        let pool = Array((sameRoute.filter { $0.model == model }.suffix(Self.nearestPool)).reversed())
-            + Array(sameRoute.filter { $0.model != model }.suffix(Self.nearestPool).reversed())
-        let received = query.body.bytes
-        let rules = self.rules
+        let size = request.body.count
+        let pool = sameRoute.sorted { a, b in
+            if (a.model == model) != (b.model == model) { return a.model == model }
+            let (da, db) = (abs(a.bodySize - size), abs(b.bodySize - size))
+            return da != db ? da < db : a.seq > b.seq
+        }.prefix(Self.nearestPool)
         let bodies = try await store.read { db in
-            try Array(pool.prefix(Self.nearestPool)).map { entry -> (CassetteIndex.Entry, RecordedRequest) in
+            try pool.map { entry -> (CassetteIndex.Entry, RecordedRequest) in
                 let row = try Row.fetchOne(db, sql: "SELECT query, request_headers FROM interaction WHERE id = ?", arguments: [entry.id])
                 let recorded = RecordedRequest(
                     method: entry.method, path: entry.path, query: row?["query"],
@@ -162,8 +171,10 @@ final class ReplayEngine: Sendable {
                 return (entry, recorded)
             }
         }
+        let closest = bodies.map { ($0, $1, Self.commonPrefix($1.body, request.body)) }.sorted { $0.2 > $1.2 }.prefix(Self.closestPool)
+        let received = query.body.bytes
         var best: (entry: CassetteIndex.Entry, request: RecordedRequest, body: MatchRules.CanonicalBody, score: Int)?
-        for (entry, recorded) in bodies {
+        for (entry, recorded, _) in closest {
             let body = rules.canonicalBody(recorded.body)
             let score = Self.commonPrefix(body.bytes, received)
             if best == nil || score > best!.score { best = (entry, recorded, body, score) }
