@@ -28,7 +28,7 @@ struct ScaleScenario {
     func run() async throws {
         let directory = NSTemporaryDirectory() + "vcr-scale-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { if ProcessInfo.processInfo.environment["VCR_BENCH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: directory) } }
         let path = directory + "/scale.sqlite"
         let rules = try MatchRules()
         let response = Array("event: message_start\ndata: {\"type\":\"message_start\"}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n".utf8)

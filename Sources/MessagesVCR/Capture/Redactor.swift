@@ -18,6 +18,9 @@ public struct Redactor: Sendable {
     private let patterns: [NSRegularExpressionBox]
     /// The patterns in force, as given.
     public let sources: [String]
+    /// True when only the built-in patterns are in force: a body without `sk-ant-` or `Bearer `
+    /// then needs no regex at all (the common case, and the hot path of every request).
+    private let builtInOnly: Bool
 
     /// Why a `--redact` pattern was refused.
     public struct ParseError: Error, CustomStringConvertible {
@@ -29,6 +32,7 @@ public struct Redactor: Sendable {
     /// - Throws: ``ParseError`` for a pattern that does not compile.
     public init(extra: [String] = []) throws {
         sources = Self.builtIn + extra
+        builtInOnly = extra.isEmpty
         patterns = try sources.map { source in
             guard let regex = try? NSRegularExpression(pattern: source) else {
                 throw ParseError(description: "invalid --redact pattern \"\(source)\": it does not compile")
@@ -40,6 +44,7 @@ public struct Redactor: Sendable {
     /// The byte ranges of `bytes` that hold secrets, in order, not overlapping.
     public func secrets(in bytes: [UInt8]) -> [Range<Int>] {
         guard !bytes.isEmpty else { return [] }
+        if builtInOnly, !Self.contains(bytes, "sk-ant-"), !Self.contains(bytes, "Bearer ") { return [] }
         // Latin-1 maps each byte to one UTF-16 unit, so match ranges are byte ranges, whatever the encoding.
         let text = String(decoding: bytes.map { UInt16($0) }, as: UTF16.self) as NSString
         var found: [Range<Int>] = []
@@ -58,6 +63,22 @@ public struct Redactor: Sendable {
             }
         }
         return merged
+    }
+
+    /// True when `needle` occurs in `bytes`.
+    static func contains(_ bytes: [UInt8], _ needle: StaticString) -> Bool {
+        needle.withUTF8Buffer { pattern in
+            guard let first = pattern.first, pattern.count <= bytes.count else { return false }
+            return bytes.withUnsafeBufferPointer { buffer in
+                var index = 0
+                let last = buffer.count - pattern.count
+                while index <= last {
+                    if buffer[index] == first, memcmp(buffer.baseAddress! + index, pattern.baseAddress!, pattern.count) == 0 { return true }
+                    index += 1
+                }
+                return false
+            }
+        }
     }
 
     /// `bytes` with every secret replaced.

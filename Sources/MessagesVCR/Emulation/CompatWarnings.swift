@@ -75,9 +75,9 @@ public final class CompatWarnings: Sendable {
         }
     }
 
-    /// The header value for `body` (nil when there is nothing to say), logging each kind the first time.
-    public func headerValue(for body: [UInt8], logger: Logger) -> String? {
-        guard !body.isEmpty, let value = try? JSONParser.parseFirstValue(body).value else { return nil }
+    /// The header value for a parsed request `body` (nil when there is nothing to say), logging each kind the first time.
+    public func headerValue(for body: JSONValue?, logger: Logger) -> String? {
+        guard let value = body else { return nil }
         let features = Self.features(of: value)
         guard !features.isEmpty else { return nil }
         let fresh = logged.withLockedValue { seen in features.filter { seen.insert($0).inserted } }

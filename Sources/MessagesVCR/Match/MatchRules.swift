@@ -91,9 +91,16 @@ public struct MatchRules: Sendable {
         }
     }
 
+    /// `body` parsed for matching, or nil when it is matched on its raw bytes (empty, not JSON, too deep).
+    public static func parseForMatching(_ body: [UInt8]) -> JSONValue? {
+        guard !body.isEmpty, nestingDepth(body) <= maxCanonicalDepth else { return nil }
+        return try? JSONParser.parse(body)
+    }
+
     /// `body` with the rules applied.
-    public func canonicalBody(_ body: [UInt8]) -> CanonicalBody {
-        guard !body.isEmpty, Self.nestingDepth(body) <= Self.maxCanonicalDepth, var value = try? JSONParser.parse(body) else {
+    /// - Parameter parsed: `body` already parsed by ``parseForMatching(_:)`` (parsed here when omitted).
+    public func canonicalBody(_ body: [UInt8], parsed: JSONValue?? = nil) -> CanonicalBody {
+        guard var value = parsed ?? Self.parseForMatching(body) else {
             return .raw(body)
         }
         for path in ignore { value = path.removing(from: value) }

@@ -27,7 +27,8 @@ public final class Journal: Sendable {
     }
 
     private let capacity: Int
-    private let entries = NIOLockedValueBox<[Entry]>([])
+    /// A ring: `entries[next]` is the oldest once it has wrapped.
+    private let ring = NIOLockedValueBox<(entries: [Entry], next: Int)>(([], 0))
 
     /// Creates a journal keeping the last `capacity` entries.
     public init(capacity: Int = 1000) {
@@ -36,15 +37,19 @@ public final class Journal: Sendable {
 
     /// Adds an entry, dropping the oldest past capacity.
     public func append(_ entry: Entry) {
-        entries.withLockedValue { entries in
-            entries.append(entry)
-            if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
+        ring.withLockedValue { ring in
+            if ring.entries.count < capacity {
+                ring.entries.append(entry)
+            } else {
+                ring.entries[ring.next] = entry
+                ring.next = (ring.next + 1) % capacity
+            }
         }
     }
 
     /// The entries, oldest first, optionally of one session and at most `limit` of the newest.
     public func recent(limit: Int = 100, session: String? = nil) -> [Entry] {
-        let all = entries.withLockedValue { $0 }
+        let all = ring.withLockedValue { Array($0.entries[$0.next...] + $0.entries[..<$0.next]) }
         let chosen = session.map { name in all.filter { $0.session == name } } ?? all
         return Array(chosen.suffix(max(0, limit)))
     }

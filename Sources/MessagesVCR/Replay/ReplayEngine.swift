@@ -44,8 +44,8 @@ final class ReplayEngine: Sendable {
     }
 
     /// Makes `request` ready for lookup.
-    func query(for request: RecordedRequest, session: String) -> Query {
-        let body = rules.canonicalBody(request.body)
+    func query(for request: RecordedRequest, session: String, parsed: JSONValue?? = nil) -> Query {
+        let body = rules.canonicalBody(request.body, parsed: parsed)
         return Query(request: request, body: body, key: rules.key(for: request, body: body), session: session)
     }
 

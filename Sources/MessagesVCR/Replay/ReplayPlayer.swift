@@ -64,6 +64,22 @@ struct ReplayPlayer: Sendable {
         try await Self.sleep(until: arrival, plus: timing.headDelay(ttfbNanos: replay.ttfbNanos))
         var headers = replay.headers
         headers.append(contentsOf: extraHeaders)
+        // Instant replay with no stall: the chunks would go out back to back anyway; one write of
+        // the same bytes saves a write (and a flush) per event.
+        if timing == .instant, replay.extraDelays.allSatisfy({ $0 == 0 }), replay.chunks.count > 1 {
+            let total = replay.chunks.reduce(0) { $0 + $1.readableBytes }
+            var joined = replay.body
+            if total != replay.body.readableBytes {  // a fault changed the body: join what is left
+                joined = ByteBuffer()
+                joined.reserveCapacity(total)
+                for chunk in replay.chunks { joined.writeImmutableBuffer(chunk) }
+            }
+            var single = replay
+            single.chunks = [joined]
+            single.offsets = [0]
+            single.extraDelays = [0]
+            return try await response(for: single, timing: timing, arrival: arrival, extraHeaders: extraHeaders, onFinish: onFinish)
+        }
         let body = ResponseBody(contentLength: replay.contentLength) { writer in
             do {
                 for (index, chunk) in replay.chunks.enumerated() {

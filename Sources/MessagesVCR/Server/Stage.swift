@@ -19,9 +19,29 @@ struct Stage: Sendable {
     private var options: ServeOptions { responder.options }
     private var engine: ReplayEngine { responder.engine }
 
+    /// The request body parsed once, for matching and for the compat header.
+    private let parsed: JSONValue?
+
+    init(
+        responder: VCRResponder, request: RecordedRequest, cassette: CassetteRegistry.CassetteReference, session: String,
+        arrival: ContinuousClock.Instant, startedAt: UInt64, note: JournalNote, timing: TimingPolicy, fault: FaultPlan?, upstreamBody: [UInt8]
+    ) {
+        self.responder = responder
+        self.request = request
+        self.cassette = cassette
+        self.session = session
+        self.arrival = arrival
+        self.startedAt = startedAt
+        self.note = note
+        self.timing = timing
+        self.fault = fault
+        self.upstreamBody = upstreamBody
+        self.parsed = MatchRules.parseForMatching(request.body)
+    }
+
     func run() async throws -> Response {
         var response = try await answer()
-        if let compat = responder.compat.headerValue(for: request.body, logger: responder.log.logger) {
+        if let compat = responder.compat.headerValue(for: parsed, logger: responder.log.logger) {
             response.headers[VCRResponder.compatHeader] = compat
         }
         return response
@@ -33,7 +53,7 @@ struct Stage: Sendable {
             return try await forward(recordInto: nil, key: nil)
         case .record:
             let store = try responder.registry.store(for: cassette, mode: .createIfMissing)
-            return try await forward(recordInto: store, key: engine.query(for: request, session: session).key)
+            return try await forward(recordInto: store, key: engine.query(for: request, session: session, parsed: .some(parsed)).key)
         case .replay, .auto:
             if let fault, let status = fault.status { return injectedStatus(status, fault: fault) }
             return try await replay()
@@ -50,7 +70,7 @@ struct Stage: Sendable {
         } catch VCRError.cassetteNotFound {
             store = nil
         }
-        let query = engine.query(for: request, session: session)
+        let query = engine.query(for: request, session: session, parsed: .some(parsed))
         let lookup = try await engine.lookup(query, in: store, cassetteName: cassette.name, completeOnly: auto)
         if case .hit(let replay, let position, let count) = lookup {
             responder.stats.increment(\.replayed)

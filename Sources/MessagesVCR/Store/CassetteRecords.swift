@@ -21,18 +21,23 @@ extension CassetteStore {
         // The whole body's `blob` row keeps its size and an empty `data`: its bytes are the parts'.
         try db.execute(sql: "INSERT OR IGNORE INTO blob (hash, size, data) VALUES (?, ?, x'')", arguments: [hash, bytes.count])
         guard db.changesCount > 0 else { return hash }
-        let statement = try db.cachedStatement(sql: "INSERT INTO body_part (body_hash, idx, part_hash) VALUES (?, ?, ?)")
-        for (index, range) in parts.enumerated() {
-            try statement.execute(arguments: [hash, index, try insertBlob(Array(bytes[range]), into: db)])
+        var digests: [UInt8] = []
+        digests.reserveCapacity(parts.count * 32)
+        for range in parts {
+            let part = Array(bytes[range])
+            let digest = SHA256.digest(part)
+            try insertBlob(part, hash: HexEncoding.encode(digest), into: db)
+            digests += digest
         }
+        try db.execute(sql: "INSERT INTO body_parts (body_hash, parts) VALUES (?, ?)", arguments: [hash, Data(digests)])
         return hash
     }
 
-    static func insertBlob(_ bytes: [UInt8], into db: Database) throws -> String {
-        let hash = SHA256.hex(bytes)
-        try db.execute(
-            sql: "INSERT OR IGNORE INTO blob (hash, size, data) VALUES (?, ?, ?)",
-            arguments: [hash, bytes.count, Data(bytes)])
+    @discardableResult
+    static func insertBlob(_ bytes: [UInt8], hash: String? = nil, into db: Database) throws -> String {
+        let hash = hash ?? SHA256.hex(bytes)
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO blob (hash, size, data) VALUES (?, ?, ?)")
+            .execute(arguments: [hash, bytes.count, Data(bytes)])
         return hash
     }
 
@@ -74,29 +79,37 @@ extension CassetteStore {
 
     /// A body by hash: its parts joined in order, or its one `blob` row.
     static func blob(_ hash: String, in db: Database) throws -> [UInt8] {
-        let parts = try Data.fetchAll(
-            db, sql: "SELECT b.data FROM body_part p JOIN blob b ON b.hash = p.part_hash WHERE p.body_hash = ? ORDER BY p.idx",
-            arguments: [hash])
-        if parts.isEmpty {
-            guard let data = try Data.fetchOne(db, sql: "SELECT data FROM blob WHERE hash = ?", arguments: [hash]) else {
-                throw VCRError.internalFailure("body \(hash) is missing")
+        if let digests = try Data.fetchOne(db, sql: "SELECT parts FROM body_parts WHERE body_hash = ?", arguments: [hash]) {
+            let statement = try db.cachedStatement(sql: "SELECT data FROM blob WHERE hash = ?")
+            var bytes: [UInt8] = []
+            for start in stride(from: 0, to: digests.count, by: 32) {
+                let part = HexEncoding.encode(digests[digests.startIndex + start..<digests.startIndex + start + 32])
+                guard let data = try Data.fetchOne(statement, arguments: [part]) else {
+                    throw VCRError.internalFailure("part \(part) of body \(hash) is missing")
+                }
+                bytes.append(contentsOf: data)
             }
-            return [UInt8](data)
+            return bytes
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(parts.reduce(0) { $0 + $1.count })
-        for part in parts { bytes.append(contentsOf: part) }
-        return bytes
+        guard let data = try Data.fetchOne(db, sql: "SELECT data FROM blob WHERE hash = ?", arguments: [hash]) else {
+            throw VCRError.internalFailure("body \(hash) is missing")
+        }
+        return [UInt8](data)
     }
 
     /// Deletes the bodies and parts no interaction uses any more.
     static func deleteOrphans(in db: Database) throws {
-        try db.execute(sql: """
-            DELETE FROM body_part WHERE body_hash NOT IN (SELECT request_body_hash FROM interaction);
-            DELETE FROM blob WHERE hash NOT IN (SELECT request_body_hash FROM interaction)
-                               AND hash NOT IN (SELECT response_body_hash FROM interaction)
-                               AND hash NOT IN (SELECT part_hash FROM body_part);
-            """)
+        try db.execute(sql: "DELETE FROM body_parts WHERE body_hash NOT IN (SELECT request_body_hash FROM interaction)")
+        var used = Set(try String.fetchAll(db, sql: "SELECT request_body_hash FROM interaction UNION SELECT response_body_hash FROM interaction"))
+        for digests in try Data.fetchAll(db, sql: "SELECT parts FROM body_parts") {
+            for start in stride(from: 0, to: digests.count, by: 32) {
+                used.insert(HexEncoding.encode(digests[digests.startIndex + start..<digests.startIndex + start + 32]))
+            }
+        }
+        let delete = try db.cachedStatement(sql: "DELETE FROM blob WHERE hash = ?")
+        for hash in try String.fetchAll(db, sql: "SELECT hash FROM blob") where !used.contains(hash) {
+            try delete.execute(arguments: [hash])
+        }
     }
 
     static func load(_ row: InteractionRow, from db: Database) throws -> Interaction {

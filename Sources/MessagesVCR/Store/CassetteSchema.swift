@@ -10,7 +10,7 @@ import GRDB
 /// | `chunk` | the response body as it arrived: byte ranges of the body blob with arrival offsets |
 /// | `frame` | parsed SSE frames of event-stream bodies |
 /// | `rule` | synthesis rules (format 2): answers generated for requests no recording matches |
-/// | `body_part` | the parts of a split request body, in order (format 3); the body's own `blob` row keeps its size and empty data |
+/// | `body_parts` | a split request body's parts in order, as their SHA-256 digests (32 bytes each) (format 3); the body's own `blob` row keeps its size and empty data |
 enum CassetteSchema {
     /// The format this build writes and the newest it reads.
     static let formatVersion = 3
@@ -95,13 +95,10 @@ enum CassetteSchema {
             try db.execute(sql: "UPDATE meta SET value = '2' WHERE key = 'format_version'")
         }
         migrator.registerMigration("v3-body-parts") { db in
-            try db.create(table: "body_part", options: .withoutRowID) { t in
-                t.column("body_hash", .text).notNull()
-                t.column("idx", .integer).notNull()
-                t.column("part_hash", .text).notNull()
-                t.primaryKey(["body_hash", "idx"])
+            try db.create(table: "body_parts", options: .withoutRowID) { t in
+                t.primaryKey("body_hash", .text)
+                t.column("parts", .blob).notNull()
             }
-            try db.create(index: "body_part_on_part", on: "body_part", columns: ["part_hash"])
             try db.execute(sql: "UPDATE meta SET value = '3' WHERE key = 'format_version'")
         }
         return migrator
