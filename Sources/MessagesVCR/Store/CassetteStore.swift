@@ -12,6 +12,7 @@ public final class CassetteStore: Sendable {
     /// True for a JSON export: it is served, never written.
     public let isReadOnly: Bool
     private let pool: any DatabaseWriter
+    private let commits: GroupCommit
 
     /// How to open a cassette file.
     public enum OpenMode: Sendable {
@@ -34,6 +35,7 @@ public final class CassetteStore: Sendable {
         if path.hasSuffix(".json") {
             isReadOnly = true
             pool = try Self.loadExport(path: path, name: name)
+            commits = GroupCommit(writer: pool)
             return
         }
         isReadOnly = false
@@ -65,6 +67,7 @@ public final class CassetteStore: Sendable {
             }
             try migrator.migrate(pool)
             self.pool = pool
+            self.commits = GroupCommit(writer: pool)
         } catch let error as VCRError {
             throw error
         } catch {
@@ -143,21 +146,14 @@ public final class CassetteStore: Sendable {
 
     // MARK: - Writing
 
-    /// Stores `interaction` in one transaction, assigning the next sequence number.
+    /// Stores `interaction`, whole, assigning the next sequence number; returns once it is
+    /// committed (in one transaction with the others that ended meanwhile: ``GroupCommit``).
     /// - Returns: the interaction as stored (with its `seq`).
     @discardableResult
     public func save(_ interaction: Interaction) async throws -> Interaction {
         try checkWritable()
         do {
-            return try await pool.writeWithoutTransaction { db in
-                var stored = interaction
-                try db.inTransaction(.immediate) {
-                    stored.seq = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM interaction") ?? 1
-                    try Self.insert(stored, into: db)
-                    return .commit
-                }
-                return stored
-            }
+            return try await commits.save(interaction)
         } catch {
             throw VCRError.internalFailure("could not store interaction \(interaction.id) in \(path): \(Self.describe(error))")
         }
