@@ -66,17 +66,7 @@ final class BenchClient: Sendable {
                     request.body = .bytes(ByteBuffer(string: body))
                     let start = MonotonicClock.now()
                     let response = try await self.http.execute(request, timeout: .seconds(120))
-                    // A recorded chunk has arrived when the bytes up to its end have (TCP may split or merge writes).
-                    var arrivals: [UInt64] = []
-                    var received = 0
-                    for try await buffer in response.body {
-                        received += buffer.readableBytes
-                        let now = MonotonicClock.since(start)
-                        while arrivals.count < ends.count, ends[arrivals.count] <= received { arrivals.append(now) }
-                    }
-                    guard arrivals.count == offsets.count else {
-                        throw BenchError("stream \(index): \(received) bytes arrived, fewer than recorded (status \(response.status.code))")
-                    }
+                    let arrivals = try await Self.chunkArrivals(response, ends: ends, since: start, label: "stream \(index)")
                     return zip(arrivals, offsets).map { abs(Double($0) - Double($1)) / 1e6 }
                 }
             }
@@ -84,5 +74,21 @@ final class BenchClient: Sendable {
             for try await errors in group { all += errors }
             return all
         }
+    }
+
+    /// When each recorded chunk (ending at byte `ends[i]`) arrived, in ns since `start`: a chunk has
+    /// arrived when the bytes up to its end have (TCP may split or merge writes).
+    static func chunkArrivals(_ response: HTTPClientResponse, ends: [Int], since start: UInt64, label: String) async throws -> [UInt64] {
+        var arrivals: [UInt64] = []
+        var received = 0
+        for try await buffer in response.body {
+            received += buffer.readableBytes
+            let now = MonotonicClock.since(start)
+            while arrivals.count < ends.count, ends[arrivals.count] <= received { arrivals.append(now) }
+        }
+        guard arrivals.count == ends.count else {
+            throw BenchError("\(label): \(received) bytes arrived, fewer than recorded (status \(response.status.code))")
+        }
+        return arrivals
     }
 }

@@ -72,14 +72,7 @@ extension BenchClient {
             let start = MonotonicClock.now()
             let response = try await http.execute(request, timeout: .seconds(60))
             let ttfb = MonotonicClock.since(start)
-            var arrivals: [UInt64] = []
-            var received = 0
-            for try await buffer in response.body {
-                received += buffer.readableBytes
-                let now = MonotonicClock.since(start)
-                while arrivals.count < ends.count, ends[arrivals.count] <= received { arrivals.append(now) }
-            }
-            guard arrivals.count == ends.count else { throw BenchError("request \(index): \(received) bytes, fewer than sent") }
+            let arrivals = try await Self.chunkArrivals(response, ends: ends, since: start, label: "request \(index)")
             runs.append(Arrivals(ttfb: ttfb, chunks: arrivals))
         }
         return runs

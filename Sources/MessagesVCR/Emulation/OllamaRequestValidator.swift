@@ -83,21 +83,7 @@ public enum OllamaRequestValidator {
     }
 
     /// Go's `%q` for a plain string.
-    static func goQuote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7f: out += "\\x" + HexEncoding.encode([UInt8(scalar.value)])
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func goQuote(_ text: String) -> String { JSONDiff.quote(text, goStyle: true) }
 }
 
 /// Go's `base64.StdEncoding.DecodeString` error position (`CorruptInputError`): padding required,

@@ -82,8 +82,9 @@ public enum JSONDiff {
         return (begin > 0 ? "…" : "") + String(characters[begin..<end]) + (end < characters.count ? "…" : "")
     }
 
-    /// Quoted with JSON-style escapes for `"`, `\` and control characters (readable, not Go-escaped).
-    static func quote(_ text: String) -> String {
+    /// Quoted with escapes for `"`, `\` and control characters: `\u00XX` (readable JSON style), or
+    /// with `goStyle` as Go's `%q` writes them (`\xXX`, DEL included).
+    static func quote(_ text: String, goStyle: Bool = false) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -92,7 +93,8 @@ public enum JSONDiff {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += "\\u00" + HexEncoding.encode([UInt8(scalar.value)])
+            case _ where scalar.value < 0x20 || (goStyle && scalar.value == 0x7f):
+                out += (goStyle ? "\\x" : "\\u00") + HexEncoding.encode([UInt8(scalar.value)])
             default: out.unicodeScalars.append(scalar)
             }
         }

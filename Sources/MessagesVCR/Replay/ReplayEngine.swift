@@ -201,7 +201,7 @@ final class ReplayEngine: Sendable {
             found.append("query: recorded \(JSONDiff.quote(recorded.query ?? "")) ≠ received \(JSONDiff.quote(received.request.query ?? ""))")
         }
         for name in rules.headers where recorded.headers[name] != received.request.headers[name] {
-            found.append("header \(name): recorded \(recorded.headers[name].map(JSONDiff.quote) ?? "(absent)") ≠ received \(received.request.headers[name].map(JSONDiff.quote) ?? "(absent)")")
+            found.append("header \(name): recorded \(recorded.headers[name].map { JSONDiff.quote($0) } ?? "(absent)") ≠ received \(received.request.headers[name].map { JSONDiff.quote($0) } ?? "(absent)")")
         }
         return found.isEmpty ? ["it differs only in ignored parts; the recording was cut (\(recorded.method) \(recorded.path))"] : found
     }
