@@ -5,6 +5,8 @@ import NIOConcurrencyHelpers
 ///
 /// Keys stored with each recording are used as they are when they were computed under the rules
 /// in force; otherwise they are recomputed from the stored request once, when the index loads.
+/// Entries are kept once, in one array; the key and route tables hold their positions, so a
+/// cassette of 100,000 recordings costs a few tens of megabytes.
 final class CassetteIndex: Sendable {
     /// What the index keeps of one recording.
     struct Entry: Sendable, Equatable {
@@ -15,81 +17,75 @@ final class CassetteIndex: Sendable {
         var model: String?
         var stream: Bool?
         var complete: Bool
-        var requestBodyHash: String
         var bodySize: Int
     }
 
     private struct State {
-        var byKey: [String: [Entry]] = [:]
-        var byRoute: [String: [Entry]] = [:]
-        var count = 0
+        var entries: [Entry] = []
+        var byKey: [String: [Int32]] = [:]
+        var byRoute: [String: [Int32]] = [:]
     }
 
     private let state = NIOLockedValueBox(State())
 
-    /// Loads every recording of `store`, recomputing the keys made under other rules.
+    /// Loads every recording of `store` row by row (never all rows at once), recomputing the keys
+    /// made under other rules.
     static func load(_ store: CassetteStore, rules: MatchRules) async throws -> CassetteIndex {
         let fingerprint = rules.fingerprint
-        let keyed = try await store.read { db -> [(Entry, String)] in
-            let rows = try Row.fetchAll(
+        let index = CassetteIndex()
+        try await store.read { db in
+            let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT id, seq, method, path, query, request_headers, request_body_hash, model, stream,
-                           outcome, match_key, match_rules,
+                    SELECT id, seq, method, path, model, stream, outcome, match_key, match_rules, request_body_hash,
                            (SELECT size FROM blob WHERE hash = request_body_hash) AS body_size
                     FROM interaction ORDER BY seq
                     """)
-            return try rows.map { row in
+            while let row = try rows.next() {
                 let entry = Entry(
                     id: row["id"], seq: row["seq"], method: row["method"], path: row["path"], model: row["model"],
                     stream: row["stream"], complete: (row["outcome"] as String) == Outcome.complete.rawValue,
-                    requestBodyHash: row["request_body_hash"], bodySize: row["body_size"] ?? 0)
+                    bodySize: row["body_size"] ?? 0)
                 if let key: String = row["match_key"], (row["match_rules"] as String?) == fingerprint {
-                    return (entry, key)
+                    index.add(entry, key: key)
+                } else {
+                    index.add(entry, key: rules.key(for: try CassetteStore.request(id: entry.id, in: db)))
                 }
-                let request = RecordedRequest(
-                    method: entry.method, path: entry.path, query: row["query"],
-                    headers: InteractionCoding.decodeHeaders(row["request_headers"]),
-                    body: try CassetteStore.blob(entry.requestBodyHash, in: db))
-                return (entry, rules.key(for: request))
             }
         }
-        let index = CassetteIndex()
-        for (entry, key) in keyed { index.add(entry, key: key) }
         return index
     }
 
     /// Adds a recording (kept in sequence order).
     func add(_ entry: Entry, key: String) {
         state.withLockedValue { state in
-            state.byKey[key, default: []].insertSorted(entry)
-            state.byRoute[entry.method + " " + entry.path, default: []].insertSorted(entry)
-            state.count += 1
+            let position = Int32(state.entries.count)
+            state.entries.append(entry)
+            let entries = state.entries
+            func insert(_ list: inout [Int32]) {
+                if let last = list.last, entries[Int(last)].seq > entry.seq {
+                    list.insert(position, at: list.firstIndex { entries[Int($0)].seq > entry.seq } ?? list.endIndex)
+                } else {
+                    list.append(position)
+                }
+            }
+            insert(&state.byKey[key, default: []])
+            insert(&state.byRoute[entry.method + " " + entry.path, default: []])
         }
     }
 
     /// The recordings with `key` in recorded order: the complete ones, or if there are none, the cut ones.
     func candidates(forKey key: String) -> [Entry] {
-        let all = state.withLockedValue { $0.byKey[key] ?? [] }
+        let all = state.withLockedValue { state in (state.byKey[key] ?? []).map { state.entries[Int($0)] } }
         let complete = all.filter(\.complete)
         return complete.isEmpty ? all : complete
     }
 
     /// The recordings of one method and path, in recorded order.
     func entries(method: String, path: String) -> [Entry] {
-        state.withLockedValue { $0.byRoute[method + " " + path] ?? [] }
+        state.withLockedValue { state in (state.byRoute[method + " " + path] ?? []).map { state.entries[Int($0)] } }
     }
 
     /// Number of recordings.
-    var count: Int { state.withLockedValue { $0.count } }
-}
-
-extension Array where Element == CassetteIndex.Entry {
-    fileprivate mutating func insertSorted(_ entry: Element) {
-        if let last, last.seq > entry.seq {
-            insert(entry, at: firstIndex { $0.seq > entry.seq } ?? endIndex)
-        } else {
-            append(entry)
-        }
-    }
+    var count: Int { state.withLockedValue { $0.entries.count } }
 }

@@ -75,8 +75,7 @@ final class ReplayEngine: Sendable {
             CassetteIndex.Entry(
                 id: interaction.id, seq: interaction.seq, method: interaction.request.method, path: interaction.request.path,
                 model: interaction.request.model, stream: interaction.request.stream,
-                complete: interaction.response.outcome == .complete, requestBodyHash: SHA256.hex(interaction.request.body),
-                bodySize: interaction.request.body.count),
+                complete: interaction.response.outcome == .complete, bodySize: interaction.request.body.count),
             key: key)
     }
 
@@ -162,14 +161,7 @@ final class ReplayEngine: Sendable {
             return da != db ? da < db : a.seq > b.seq
         }.prefix(Self.nearestPool)
         let bodies = try await store.read { db in
-            try pool.map { entry -> (CassetteIndex.Entry, RecordedRequest) in
-                let row = try Row.fetchOne(db, sql: "SELECT query, request_headers FROM interaction WHERE id = ?", arguments: [entry.id])
-                let recorded = RecordedRequest(
-                    method: entry.method, path: entry.path, query: row?["query"],
-                    headers: InteractionCoding.decodeHeaders(row?["request_headers"] ?? "[]"),
-                    body: try CassetteStore.blob(entry.requestBodyHash, in: db))
-                return (entry, recorded)
-            }
+            try pool.map { entry in (entry, try CassetteStore.request(id: entry.id, in: db)) }
         }
         let closest = bodies.map { ($0, $1, Self.commonPrefix($1.body, request.body)) }.sorted { $0.2 > $1.2 }.prefix(Self.closestPool)
         let received = query.body.bytes

@@ -22,12 +22,13 @@ struct RecordingProxy: Sendable {
     }
 
     /// Forwards `request` upstream with `upstreamBody` and returns the streaming response.
+    /// `request.body` is what is stored (already redacted); `upstreamBody` is what the upstream gets.
     /// - Throws: ``VCRError`` when no response head arrives; the failure is recorded first.
     func forward(_ request: RecordedRequest, upstreamBody: [UInt8], recording: Recording?, startedAt: UInt64) async throws -> Response {
         let interactionID = RandomID.interactionID()
         let storedRequest = RecordedRequest(
             method: request.method, path: request.path, query: request.query,
-            headers: redactor.redact(HeaderPolicy.storedRequestHeaders(request.headers)), body: redactor.redact(request.body))
+            headers: redactor.redact(HeaderPolicy.storedRequestHeaders(request.headers)), body: request.body)
         let sentAt = MonotonicClock.now()
         let head: UpstreamResponse
         do {

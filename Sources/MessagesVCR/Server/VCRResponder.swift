@@ -22,7 +22,6 @@ struct VCRResponder: HTTPResponder {
 
     static let sessionHeader = HTTPField.Name("x-vcr-session")!
     static let timingHeader = HTTPField.Name("x-vcr-timing")!
-    static let missHeader = HTTPField.Name("x-vcr-miss")!
     static let interactionHeader = HTTPField.Name("x-vcr-interaction")!
     static let faultHeader = HTTPField.Name("x-vcr-fault")!
     static let compatHeader = HTTPField.Name("x-vcr-compat")!

@@ -97,12 +97,18 @@ public final class VCRServer: Service, Sendable {
             responder: responder,
             server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(options.idleTimeoutSeconds * 1e9)))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
-            onServerRunning: { [onReady, options, registry] channel in
+            onServerRunning: { [onReady, options, registry, engine] channel in
                 let port = channel.localAddress?.port ?? 0
                 let line = StartupLine.format(
                     host: options.host, port: port, mode: options.mode, cassettePath: registry.defaultCassette.path,
                     upstream: options.upstream)
                 await onReady(Ready(port: port, line: line))
+                // Index the default cassette now, not on the first request (a large one takes a moment).
+                if options.mode == .replay || options.mode == .auto,
+                    let store = try? registry.store(for: registry.defaultCassette, mode: .existing)
+                {
+                    Task { _ = try? await engine.index(for: store) }
+                }
             },
             logger: frameworkLogger
         )

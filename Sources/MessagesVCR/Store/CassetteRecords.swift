@@ -77,6 +77,16 @@ extension CassetteStore {
         }
     }
 
+    /// The stored request of interaction `id` (for recomputing match keys and miss diagnoses).
+    static func request(id: String, in db: Database) throws -> RecordedRequest {
+        guard let row = try Row.fetchOne(
+            db, sql: "SELECT method, path, query, request_headers, request_body_hash FROM interaction WHERE id = ?", arguments: [id])
+        else { throw VCRError.internalFailure("recording \(id) vanished") }
+        return RecordedRequest(
+            method: row["method"], path: row["path"], query: row["query"],
+            headers: InteractionCoding.decodeHeaders(row["request_headers"]), body: try blob(row["request_body_hash"], in: db))
+    }
+
     /// A body by hash: its parts joined in order, or its one `blob` row.
     static func blob(_ hash: String, in db: Database) throws -> [UInt8] {
         if let digests = try Data.fetchOne(db, sql: "SELECT parts FROM body_parts WHERE body_hash = ?", arguments: [hash]) {
