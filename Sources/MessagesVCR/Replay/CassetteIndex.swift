@@ -81,9 +81,30 @@ final class CassetteIndex: Sendable {
         return complete.isEmpty ? all : complete
     }
 
-    /// The recordings of one method and path, in recorded order.
-    func entries(method: String, path: String) -> [Entry] {
-        state.withLockedValue { state in (state.byRoute[method + " " + path] ?? []).map { state.entries[Int($0)] } }
+    /// Up to `limit` recordings of one method and path that look most like a request of `model`
+    /// with a body of `size` bytes: the same model first, then the closest size, then the newest.
+    /// Picked in one pass, without copying the route's recordings.
+    func nearest(method: String, path: String, model: String?, size: Int, limit: Int) -> [Entry] {
+        func closer(_ a: Entry, _ b: Entry) -> Bool {
+            if (a.model == model) != (b.model == model) { return a.model == model }
+            let (da, db) = (abs(a.bodySize - size), abs(b.bodySize - size))
+            return da != db ? da < db : a.seq > b.seq
+        }
+        return state.withLockedValue { state in
+            var best: [Entry] = []
+            for position in state.byRoute[method + " " + path] ?? [] {
+                let entry = state.entries[Int(position)]
+                guard best.count < limit || closer(entry, best[best.count - 1]) else { continue }
+                best.insert(entry, at: best.firstIndex { closer(entry, $0) } ?? best.endIndex)
+                if best.count > limit { best.removeLast() }
+            }
+            return best
+        }
+    }
+
+    /// True when the cassette has a recording of this method and path.
+    func hasRoute(method: String, path: String) -> Bool {
+        state.withLockedValue { !($0.byRoute[method + " " + path] ?? []).isEmpty }
     }
 
     /// Number of recordings.

@@ -149,17 +149,12 @@ final class ReplayEngine: Sendable {
         }
         let index = try await index(for: store)
         let head = "no recording matches \(request.method) \(request.path) in cassette \(cassetteName)"
-        let sameRoute = index.entries(method: request.method, path: request.path)
-        guard !sameRoute.isEmpty else {
+        guard index.hasRoute(method: request.method, path: request.path) else {
             return head + (index.count == 0 ? " (the cassette is empty)" : " (it has no recording of \(request.method) \(request.path))")
         }
-        let model = RequestSummary(body: request.body).model
-        let size = request.body.count
-        let pool = sameRoute.sorted { a, b in
-            if (a.model == model) != (b.model == model) { return a.model == model }
-            let (da, db) = (abs(a.bodySize - size), abs(b.bodySize - size))
-            return da != db ? da < db : a.seq > b.seq
-        }.prefix(Self.nearestPool)
+        let pool = index.nearest(
+            method: request.method, path: request.path, model: RequestSummary(body: request.body).model, size: request.body.count,
+            limit: Self.nearestPool)
         let bodies = try await store.read { db in
             try pool.map { entry in (entry, try CassetteStore.request(id: entry.id, in: db)) }
         }
