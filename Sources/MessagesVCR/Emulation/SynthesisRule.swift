@@ -19,7 +19,9 @@ public struct SynthesisRule: Sendable {
     /// Seeds the ids of generated answers (with the request's canonical body).
     public var seed: UInt64
     /// The rule as written: `when`, `answer` and optional `defaults`.
-    public var definition: JSONValue
+    public let definition: JSONValue
+    /// The answer, parsed once.
+    private let answer: OllamaAnswer
 
     /// Creates a rule, checking that its answer parses.
     /// - Throws: ``OllamaAnswer/ParseError``.
@@ -29,7 +31,7 @@ public struct SynthesisRule: Sendable {
         if let unknown = when.objectMembers?.first(where: { !known.contains($0.key) }) {
             throw OllamaAnswer.ParseError("unknown condition \"\(unknown.key)\" (known: \(known.sorted().joined(separator: ", ")))")
         }
-        _ = try OllamaAnswer(json: try Self.required(definition["answer"]), defaults: definition["defaults"])
+        answer = try OllamaAnswer(json: try Self.required(definition["answer"]), defaults: definition["defaults"])
         self.id = id
         self.seq = seq
         self.seed = seed
@@ -61,7 +63,7 @@ public struct SynthesisRule: Sendable {
     ///   - body: the request.
     ///   - seedMaterial: what identifies the request (its canonical match form), hashed into the id seed.
     public func response(for body: JSONValue, seedMaterial: [UInt8]) -> RecordedResponse {
-        var answer = try! OllamaAnswer(json: definition["answer"]!, defaults: definition["defaults"])
+        var answer = self.answer
         let lastUser = body["messages"]?.arrayValue?.last { $0["role"]?.stringValue == "user" }
         let toolResult = Self.lastToolResult(in: lastUser) ?? ""
         answer.blocks = answer.blocks.map { block in
