@@ -92,9 +92,13 @@ struct VCRResponder: HTTPResponder {
         }
     }
 
-    /// The request's `x-vcr-fault`, else one queued by `POST /__vcr/faults`, else `--fault`.
+    /// The request's `x-vcr-fault`, else one queued by `POST /__vcr/faults`, else `--fault`
+    /// (a queued fault is used up only by a request that replays: faults apply to replays).
     private func fault(_ header: String?, session: String) throws -> FaultPlan? {
-        guard let header else { return faults.take(session: session) ?? options.fault }
+        guard let header else {
+            guard options.mode == .replay || options.mode == .auto else { return nil }
+            return faults.take(session: session) ?? options.fault
+        }
         do {
             return try FaultPlan(parsing: header)
         } catch let error as FaultPlan.ParseError {
