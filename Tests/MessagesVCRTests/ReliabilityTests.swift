@@ -94,7 +94,7 @@ struct ReliabilityTests {
             let store = try CassetteStore(path: path, mode: .createIfMissing)
             try store.close()
         }
-        let queue = try DatabaseQueue(path: path)
+        let queue = try patientQueue(path)
         try await queue.write { db in try db.execute(sql: "UPDATE meta SET value = '99' WHERE key = 'format_version'") }
         try queue.close()
         let before = try Data(contentsOf: URL(fileURLWithPath: path))

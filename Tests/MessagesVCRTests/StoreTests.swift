@@ -32,7 +32,7 @@ struct StoreTests {
         }
         #expect(try await store.all().map(\.request.body) == bodies)
         try store.close()
-        let queue = try DatabaseQueue(path: dir + "/parts.sqlite")
+        let queue = try patientQueue(dir + "/parts.sqlite")
         let stored = try await queue.read { db in try Int.fetchOne(db, sql: "SELECT SUM(length(data)) FROM blob") ?? 0 }
         let parts = try await queue.read { db in try Int.fetchOne(db, sql: "SELECT SUM(length(parts)) / 32 FROM body_parts") ?? 0 }
         try queue.close()

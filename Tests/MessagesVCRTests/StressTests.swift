@@ -30,7 +30,7 @@ extension LoadSensitiveTests {
         }
 
         static func integrity(_ path: String) throws -> String {
-            let queue = try DatabaseQueue(path: path)
+            let queue = try patientQueue(path)
             defer { try? queue.close() }
             return try queue.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "" }
         }

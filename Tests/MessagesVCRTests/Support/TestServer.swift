@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import GRDB
 import Hummingbird
 import Logging
 import MessagesVCR
@@ -77,4 +78,12 @@ func serveOptions(mode: VCRMode, directory: String, upstreamPort: Int = 1, casse
     options.cassette = cassette
     options.firstByteTimeoutSeconds = 10
     return options
+}
+
+/// A plain connection to a cassette file that waits for locks (a server's pool may still be
+/// checkpointing as it closes) instead of failing with SQLITE_BUSY.
+func patientQueue(_ path: String) throws -> DatabaseQueue {
+    var configuration = Configuration()
+    configuration.busyMode = .timeout(10)
+    return try DatabaseQueue(path: path, configuration: configuration)
 }
