@@ -41,12 +41,11 @@ struct RecordingProxy: Sendable {
             throw error  // the responder answers and logs it
         }
         let ttfb = MonotonicClock.since(sentAt)
-        var contentLength: Int? = nil
-        if let text = head.headers["content-length"], let length = Int(text), request.method != "HEAD" { contentLength = length }
+        let contentLength = request.method == "HEAD" ? nil : head.headers["content-length"].flatMap { Int($0) }
         let clientHeaders = HTTPConversions.httpFields(HeaderPolicy.clientResponseHeaders(head.headers))
         let capture = ResponseCapture(status: head.status, headers: HeaderPolicy.storedResponseHeaders(head.headers), ttfbNanos: ttfb)
         let body = ResponseBody(contentLength: contentLength) { writer in
-            try await self.stream(head.body, to: &writer, capture: capture, sentAt: sentAt) { response in
+            try await self.stream(head.body, to: &writer, capture: capture, sentAt: sentAt, contentLength: contentLength) { response in
                 await self.store(storedRequest, response, id: interactionID, recording: recording)
                 self.log.write(.init(method: request.method, path: request.path, status: head.status, startedAt: startedAt,
                                      interactionID: recording == nil ? nil : interactionID,
@@ -57,16 +56,23 @@ struct RecordingProxy: Sendable {
     }
 
     /// Copies the upstream body to the client, capturing each chunk; calls `ended` with the capture
-    /// before the client's response is finished (or cut).
+    /// before the client's response is finished (or cut). The client sees the end of a chunked body
+    /// only when `finish` writes it; a body with a `Content-Length` ends with its last byte, so its
+    /// last piece is held back until the capture is stored.
     private func stream(
         _ source: UpstreamBody, to writer: inout any ResponseBodyWriter, capture: ResponseCapture, sentAt: UInt64,
-        ended: (RecordedResponse) async -> Void
+        contentLength: Int?, ended: (RecordedResponse) async -> Void
     ) async throws {
         var capture = capture
         var failure: (outcome: Outcome, error: any Error)? = nil
+        var held: ByteBuffer? = nil
         do {
             for try await buffer in source {
                 capture.append(buffer.readableBytesView, offsetNanos: MonotonicClock.since(sentAt))
+                if let contentLength, capture.body.count >= contentLength {
+                    held = buffer
+                    continue
+                }
                 do {
                     try await writer.write(buffer)
                 } catch {
@@ -81,6 +87,7 @@ struct RecordingProxy: Sendable {
             outcome: failure?.outcome ?? .complete, durationNanos: MonotonicClock.since(sentAt),
             errorMessage: failure.map { UpstreamClient.reason($0.error) })
         await ended(response)
+        if let held { try await writer.write(held) }
         if let failure { throw failure.error }
         try await writer.finish(nil)
     }
