@@ -43,8 +43,7 @@ enum FaultInjector {
         stalls.sort { $0.at < $1.at }
 
         // Split points: stalls and the error frame's position need a chunk boundary there.
-        var boundaries = Set(stalls.map(\.at))
-        if let errorFrame { boundaries.insert(errorFrame.at) }
+        let boundaries = Set(stalls.map(\.at) + (errorFrame.map { [$0.at] } ?? []))
         var result = replay
         result.chunks = []
         result.offsets = []
@@ -85,7 +84,8 @@ enum FaultInjector {
             if range.upperBound >= truncateAt { break }
         }
         if let errorFrame, !insertedError {
-            for stall in stalls where stall.at == errorFrame.at && errorFrame.at == truncateAt { delay += stall.nanos }
+            // The error frame ends the body (it was cut right after it): a stall at that point comes first.
+            for stall in stalls where stall.at == errorFrame.at { delay += stall.nanos }
             append(errorFrame.bytes, offset: lastOffset)
         }
         result.outcome = cut ? .upstreamCut : .complete
