@@ -41,7 +41,7 @@ public struct OllamaAnswer: Sendable {
     /// "gap_ms" | "tokens_per_second"}, "chunk_chars"}` or `{"error": {"status", "message"}}`.
     public init(json: JSONValue, defaults: JSONValue? = nil) throws {
         if let error = json["error"] {
-            guard let status = ReconstructedMessage.int(error["status"]), let message = error["message"]?.stringValue else {
+            guard let status = error["status"]?.intValue, let message = error["message"]?.stringValue else {
                 throw ParseError("answer.error needs a numeric status and a string message")
             }
             self.error = (status, message)
@@ -56,7 +56,7 @@ public struct OllamaAnswer: Sendable {
                     gapMillis = 1000 / rate
                 }
             }
-            if let chars = ReconstructedMessage.int(source["chunk_chars"]) {
+            if let chars = source["chunk_chars"]?.intValue {
                 guard chars > 0 else { throw ParseError("chunk_chars must be positive") }
                 chunkCharacters = chars
             }
@@ -81,8 +81,8 @@ public struct OllamaAnswer: Sendable {
             }
         }
         stopReason = json["stop_reason"]?.stringValue
-        inputTokens = ReconstructedMessage.int(json["usage"]?["input_tokens"])
-        outputTokens = ReconstructedMessage.int(json["usage"]?["output_tokens"])
+        inputTokens = json["usage"]?["input_tokens"]?.intValue
+        outputTokens = json["usage"]?["output_tokens"]?.intValue
     }
 
     private static func double(_ value: JSONValue?) -> Double? {

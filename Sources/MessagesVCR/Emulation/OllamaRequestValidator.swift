@@ -15,7 +15,7 @@ public enum OllamaRequestValidator {
         if let typeError = GoDecodeCheck.firstError(value) { return typeError }
         let model = field("model", in: value)?.stringValue ?? ""
         if model.isEmpty { return "model is required" }
-        let maxTokens = field("max_tokens", in: value).flatMap { ReconstructedMessage.int($0) } ?? 0
+        let maxTokens = field("max_tokens", in: value).flatMap { $0.intValue } ?? 0
         if maxTokens <= 0 { return "max_tokens is required and must be positive" }
         let messages = field("messages", in: value)?.arrayValue ?? []
         if messages.isEmpty { return "messages is required" }

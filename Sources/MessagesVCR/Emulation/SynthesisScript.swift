@@ -50,7 +50,7 @@ public struct SynthesisScript: Sendable {
 
     /// Parses a script already read as JSON (`POST /__vcr/synth`).
     public init(document: JSONValue) throws {
-        let seed = ReconstructedMessage.int(document["seed"]).map { UInt64(truncatingIfNeeded: $0) } ?? 0
+        let seed = document["seed"]?.intValue.map { UInt64(truncatingIfNeeded: $0) } ?? 0
         self.seed = seed
         guard let items = document["interactions"]?.arrayValue else { throw OllamaAnswer.ParseError("\"interactions\" must be an array") }
         let defaults = document["defaults"]

@@ -28,6 +28,12 @@ public indirect enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The number as an `Int`, if this is a number literal that is a whole number in range.
+    public var intValue: Int? {
+        if case .number(let literal) = self { return Int(literal) }
+        return nil
+    }
+
     /// The boolean payload, if this is a bool.
     public var boolValue: Bool? {
         if case .bool(let value) = self { return value }

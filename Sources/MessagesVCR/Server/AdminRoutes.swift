@@ -68,7 +68,7 @@ struct AdminRoutes: Sendable {
         guard let request = try? JSONParser.parse(body), let spec = request["spec"]?.stringValue else {
             return HTTPConversions.errorResponse(.badRequest(#"POST /__vcr/faults takes {"spec": "...", "count": N, "session": "..."}"#))
         }
-        let count = ReconstructedMessage.int(request["count"]) ?? 1
+        let count = request["count"]?.intValue ?? 1
         guard count > 0 else { return HTTPConversions.errorResponse(.badRequest("\"count\" must be positive")) }
         do {
             let plan = try FaultPlan(parsing: spec)

@@ -66,7 +66,7 @@ public enum CassetteExport {
         guard document["format"]?.stringValue == formatName else {
             throw DecodeError("not a messages-vcr cassette export (no \"format\": \"\(formatName)\")")
         }
-        let version = document["format_version"].flatMap(number) ?? 0
+        let version = document["format_version"]?.intValue ?? 0
         guard version <= CassetteSchema.formatVersion else {
             throw DecodeError("written by a newer messages-vcr (format \(version); this build reads format \(CassetteSchema.formatVersion))")
         }
@@ -82,8 +82,11 @@ public enum CassetteExport {
             do {
                 let definition = JSONValue.object((entry.objectMembers ?? []).filter { !["id", "seq", "seed"].contains($0.key) })
                 return try SynthesisRule(
-                    id: try required(entry["id"]?.stringValue, "id"), seq: try required(entry["seq"].flatMap(number), "seq"),
-                    seed: UInt64(try required(entry["seed"].flatMap(number), "seed")), definition: definition)
+                    id: try required(entry["id"]?.stringValue, "id"), seq: try required(entry["seq"]?.intValue, "seq"),
+                    seed: try required(entry["seed"].flatMap { value -> UInt64? in
+                        if case .number(let literal) = value { return UInt64(literal) }
+                        return nil
+                    }, "seed"), definition: definition)
             } catch let error as OllamaAnswer.ParseError {
                 throw DecodeError("rule \(index + 1): \(error.description)")
             } catch let error as DecodeError {
@@ -136,11 +139,6 @@ public enum CassetteExport {
 
     // MARK: - Decoding
 
-    private static func number(_ value: JSONValue) -> Int? {
-        if case .number(let literal) = value { return Int(literal) }
-        return nil
-    }
-
     private static func required<T>(_ value: T?, _ field: String) throws -> T {
         guard let value else { throw DecodeError("\"\(field)\" is missing or has the wrong type") }
         return value
@@ -177,13 +175,13 @@ public enum CassetteExport {
         let outcomeText = try required(entry["outcome"]?.stringValue, "outcome")
         guard let outcome = Outcome(rawValue: outcomeText) else { throw DecodeError("unknown outcome \"\(outcomeText)\"") }
         let headers = try headerList(responseValue["headers"], "response.headers")
-        let duration = UInt64(try required(responseValue["duration_ns"].flatMap(number), "response.duration_ns"))
+        let duration = UInt64(try required(responseValue["duration_ns"]?.intValue, "response.duration_ns"))
         let error = entry["error"]?.stringValue
         let response: RecordedResponse
-        if let status = responseValue["status"].flatMap(number) {
-            var capture = ResponseCapture(status: status, headers: headers, ttfbNanos: UInt64(responseValue["ttfb_ns"].flatMap(number) ?? 0))
+        if let status = responseValue["status"]?.intValue {
+            var capture = ResponseCapture(status: status, headers: headers, ttfbNanos: UInt64(responseValue["ttfb_ns"]?.intValue ?? 0))
             for chunk in try required(responseValue["chunks"]?.arrayValue, "response.chunks") {
-                let offset = UInt64(try required(chunk["offset_ns"].flatMap(number), "response.chunks[].offset_ns"))
+                let offset = UInt64(try required(chunk["offset_ns"]?.intValue, "response.chunks[].offset_ns"))
                 capture.append(try bytes(chunk, textKey: "text", base64Key: "base64"), offsetNanos: offset)
             }
             response = capture.finish(outcome: outcome, durationNanos: duration, errorMessage: error)
@@ -195,7 +193,7 @@ public enum CassetteExport {
         let sourceText = entry["source"]?.stringValue ?? InteractionSource.recorded.rawValue
         return Interaction(
             id: try required(entry["id"]?.stringValue, "id"),
-            seq: try required(entry["seq"].flatMap(number), "seq"),
+            seq: try required(entry["seq"]?.intValue, "seq"),
             recordedAt: InteractionCoding.parseDate(try required(entry["recorded_at"]?.stringValue, "recorded_at")),
             source: InteractionSource(rawValue: sourceText) ?? .recorded,
             upstream: entry["upstream"]?.stringValue, request: request, response: response)

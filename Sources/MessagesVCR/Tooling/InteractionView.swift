@@ -88,11 +88,11 @@ public struct InteractionView: Sendable {
 
     private static func detail(of frame: SSEFrame) -> String {
         guard let data = try? JSONParser.parse(frame.data) else { return CassetteTool.cut(String(decoding: frame.data, as: UTF8.self), 70) }
-        let index = ReconstructedMessage.int(data["index"]).map(String.init) ?? "?"
+        let index = data["index"]?.intValue.map(String.init) ?? "?"
         switch frame.event ?? "" {
         case "message_start":
             let message = data["message"]
-            return "\(message?["id"]?.stringValue ?? "-") model \(message?["model"]?.stringValue ?? "-"), input_tokens \(ReconstructedMessage.int(message?["usage"]?["input_tokens"]).map(String.init) ?? "-")"
+            return "\(message?["id"]?.stringValue ?? "-") model \(message?["model"]?.stringValue ?? "-"), input_tokens \(message?["usage"]?["input_tokens"]?.intValue.map(String.init) ?? "-")"
         case "content_block_start":
             let block = data["content_block"]
             let tool = block?["name"]?.stringValue.map { " \(block?["id"]?.stringValue ?? "-") \($0)" } ?? ""
@@ -105,7 +105,7 @@ public struct InteractionView: Sendable {
             return "#\(index)"
         case "message_delta":
             let usage = data["usage"]
-            return "stop_reason \(data["delta"]?["stop_reason"]?.stringValue ?? "-"), usage in \(ReconstructedMessage.int(usage?["input_tokens"]).map(String.init) ?? "-") / out \(ReconstructedMessage.int(usage?["output_tokens"]).map(String.init) ?? "-")"
+            return "stop_reason \(data["delta"]?["stop_reason"]?.stringValue ?? "-"), usage in \(usage?["input_tokens"]?.intValue.map(String.init) ?? "-") / out \(usage?["output_tokens"]?.intValue.map(String.init) ?? "-")"
         default:
             return CassetteTool.cut(String(decoding: frame.data, as: UTF8.self), 70)
         }

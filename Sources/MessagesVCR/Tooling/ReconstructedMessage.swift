@@ -41,8 +41,8 @@ public struct ReconstructedMessage: Sendable, Equatable {
         id = message["id"]?.stringValue
         model = message["model"]?.stringValue
         stopReason = message["stop_reason"]?.stringValue
-        inputTokens = Self.int(message["usage"]?["input_tokens"])
-        outputTokens = Self.int(message["usage"]?["output_tokens"])
+        inputTokens = message["usage"]?["input_tokens"]?.intValue
+        outputTokens = message["usage"]?["output_tokens"]?.intValue
         for block in message["content"]?.arrayValue ?? [] {
             blocks.append(Self.block(start: block, deltas: ""))
         }
@@ -53,12 +53,12 @@ public struct ReconstructedMessage: Sendable, Equatable {
         var order: [Int] = []
         for frame in frames {
             guard let data = try? JSONParser.parse(frame.data) else { continue }
-            let index = Self.int(data["index"]) ?? -1
+            let index = data["index"]?.intValue ?? -1
             switch data["type"]?.stringValue ?? frame.event {
             case "message_start":
                 id = data["message"]?["id"]?.stringValue
                 model = data["message"]?["model"]?.stringValue
-                inputTokens = Self.int(data["message"]?["usage"]?["input_tokens"])
+                inputTokens = data["message"]?["usage"]?["input_tokens"]?.intValue
             case "content_block_start":
                 open[index] = (data["content_block"] ?? .null, "")
                 order.append(index)
@@ -68,8 +68,8 @@ public struct ReconstructedMessage: Sendable, Equatable {
                 open[index]?.deltas += piece
             case "message_delta":
                 stopReason = data["delta"]?["stop_reason"]?.stringValue
-                inputTokens = Self.int(data["usage"]?["input_tokens"]) ?? inputTokens
-                outputTokens = Self.int(data["usage"]?["output_tokens"])
+                inputTokens = data["usage"]?["input_tokens"]?.intValue ?? inputTokens
+                outputTokens = data["usage"]?["output_tokens"]?.intValue
             default:
                 break
             }
@@ -88,10 +88,5 @@ public struct ReconstructedMessage: Sendable, Equatable {
             let initial = start["text"]?.stringValue ?? start["thinking"]?.stringValue ?? ""
             return Block(type: type, content: initial + deltas)
         }
-    }
-
-    static func int(_ value: JSONValue?) -> Int? {
-        if case .number(let literal)? = value { return Int(literal) }
-        return nil
     }
 }

@@ -50,7 +50,7 @@ public enum StreamGrammar {
                 lintMessageID(data["message"]?["id"]?.stringValue, at: i, into: &problems)
                 if data["message"]?["usage"] == nil { problem(i, "lint: message_start without usage") }
             case "content_block_start":
-                let index = ReconstructedMessage.int(data["index"])
+                let index = data["index"]?.intValue
                 let type = data["content_block"]?["type"]?.stringValue ?? "?"
                 if let open { problem(i, "content_block_start \(index.map(String.init) ?? "?") while block \(open.index) is open") }
                 if index != nextIndex { problem(i, "content_block_start index \(index.map(String.init) ?? "missing"), expected \(nextIndex)") }
@@ -60,7 +60,7 @@ public enum StreamGrammar {
                 open = (index ?? nextIndex, type, "")
                 nextIndex = (index ?? nextIndex) + 1
             case "content_block_delta":
-                let index = ReconstructedMessage.int(data["index"])
+                let index = data["index"]?.intValue
                 let deltaType = data["delta"]?["type"]?.stringValue ?? "?"
                 guard let block = open, index == block.index else {
                     problem(i, "content_block_delta for index \(index.map(String.init) ?? "?") with \(open.map { "block \($0.index)" } ?? "no block") open")
@@ -71,7 +71,7 @@ public enum StreamGrammar {
                 }
                 if deltaType == "input_json_delta" { open?.json += data["delta"]?["partial_json"]?.stringValue ?? "" }
             case "content_block_stop":
-                let index = ReconstructedMessage.int(data["index"])
+                let index = data["index"]?.intValue
                 guard let block = open, index == block.index else {
                     problem(i, "content_block_stop for index \(index.map(String.init) ?? "?") with \(open.map { "block \($0.index)" } ?? "no block") open")
                     continue
