@@ -154,5 +154,48 @@ extension LoadSensitiveTests {
             }
             #expect(try Self.integrity(dir + "/test.sqlite") == "ok")
         }
+
+        /// True when this machine lets the tests mount a small tmpfs (root in a permissive sandbox).
+        static let tmpfsAvailable: Bool = {
+            guard let dir = try? temporaryDirectory() else { return false }
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            guard shell("mount -t tmpfs -o size=64k tmpfs \(dir)") == 0 else { return false }
+            return shell("umount \(dir)") == 0
+        }()
+
+        @discardableResult
+        static func shell(_ command: String) -> Int32 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", command + " 2>/dev/null"]
+            guard (try? process.run()) != nil else { return -1 }
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+
+        @Test("a real full disk (a 320 KB tmpfs) while recording: the stream completes, the failure is counted, the file stays consistent",
+              .enabled(if: tmpfsAvailable, "needs permission to mount a tmpfs"))
+        func realDiskFull() async throws {
+            let dir = try temporaryDirectory()
+            #expect(Self.shell("mount -t tmpfs -o size=320k tmpfs \(dir)") == 0)
+            defer { Self.shell("umount \(dir)") }
+            let big = String(repeating: "0123456789", count: 30)
+            let fake = FakeOllama { request in
+                String(decoding: request.body, as: UTF8.self).contains("big")
+                    ? OllamaBytes.streamReply(texts: Array(repeating: big, count: 1000)) : OllamaBytes.streamReply(texts: ["ok"])
+            }
+            try await fake.run { upstreamPort in
+                try await TestServer.runVCR(serveOptions(mode: .record, directory: dir, upstreamPort: upstreamPort)) { port, server in
+                    #expect(try await TestClient.send(port: port, body: TestClient.messagesBody(text: "small", stream: true)).status == 200)
+                    let large = try await TestClient.send(port: port, body: TestClient.messagesBody(text: "big", stream: true))
+                    #expect(large.status == 200 && large.bodyError == nil)
+                    #expect(large.text.hasSuffix(OllamaBytes.frame("message_stop", #"{"type":"message_stop"}"#)))
+                    #expect(try await eventually { server.stats.snapshot.storeErrors == 1 })
+                    let stored = try await storedInteractions(server)
+                    #expect(stored.compactMap { RequestSummary(body: $0.request.body).firstUserText } == ["small"])
+                }
+            }
+            #expect(try Self.integrity(dir + "/test.sqlite") == "ok")
+        }
     }
 }
