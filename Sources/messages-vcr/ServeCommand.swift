@@ -18,7 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("cassette-dir"), help: "Folder of cassettes.")
     var cassetteDir = "cassettes"
 
-    @Option(help: "Cassette name (DIR/NAME.sqlite), or a path ending in .sqlite.")
+    @Option(help: "Cassette name (DIR/NAME.sqlite, else a JSON export DIR/NAME.json), or a path ending in .sqlite or .json.")
     var cassette = "demo"
 
     @Option(help: "Upstream base URL (default: $OLLAMA_HOST, else http://127.0.0.1:11434).")
@@ -84,6 +84,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-cassette-mb"), help: ArgumentHelp("Stop storing recordings once a cassette would grow past this size.", valueName: "MB"))
     var maxCassetteMB: Int?
 
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a client connection may stay idle, or take to send its headers, before it is closed.")
+    var idleTimeout: Double = 60
+
+    @Option(name: .customLong("body-timeout"), help: "Seconds a client may take to send a request body (then 408).")
+    var bodyTimeout: Double = 30
+
     @Flag(help: "Log warnings and errors only (no line per request).")
     var quiet = false
 
@@ -91,6 +97,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
+        guard idleTimeout > 0, bodyTimeout > 0, firstByteTimeout > 0, upstreamTimeout > 0 else {
+            throw ValidationError("timeouts must be positive numbers of seconds")
+        }
     }
 
     func run() async throws {
@@ -137,6 +146,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ServeOptionError(error.description)
         }
         options.adminToken = adminToken
+        options.idleTimeoutSeconds = idleTimeout
+        options.bodyTimeoutSeconds = bodyTimeout
         options.maxCassetteBytes = maxCassetteMB.map { $0 << 20 }
         let server = try VCRServer(options: options, logger: logger) { ready in
             FileHandle.standardOutput.write(Data((ready.line + "\n").utf8))  // unbuffered: scripts wait on it
