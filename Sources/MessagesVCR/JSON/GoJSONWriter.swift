@@ -18,27 +18,34 @@ public enum GoJSONWriter {
         String(decoding: encode(value), as: UTF8.self)
     }
 
-    /// Appends `value` to `out` (iteratively deep values are rare in output; recursion is bounded by input depth).
+    /// Appends `value` to `out` (recursion is bounded by the input's depth).
     public static func append(_ value: JSONValue, to out: inout [UInt8]) {
+        append(value, to: &out, sortKeys: false, number: { $0 })
+    }
+
+    /// Appends `value` compactly, optionally with object keys sorted (by UTF-8 bytes) and number
+    /// literals rewritten: the one compact writer behind Go-style output and ``CanonicalJSON``.
+    static func append(_ value: JSONValue, to out: inout [UInt8], sortKeys: Bool, number: (String) -> String) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
-        case .number(let literal): out.append(contentsOf: literal.utf8)
+        case .number(let literal): out.append(contentsOf: number(literal).utf8)
         case .string(let text): appendString(text, to: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                append(item, to: &out)
+                append(item, to: &out, sortKeys: sortKeys, number: number)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            for (i, member) in members.enumerated() {
+            let ordered = sortKeys ? members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } : members
+            for (i, member) in ordered.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 appendString(member.key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                append(member.value, to: &out)
+                append(member.value, to: &out, sortKeys: sortKeys, number: number)
             }
             out.append(UInt8(ascii: "}"))
         }
