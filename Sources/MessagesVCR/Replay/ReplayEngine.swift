@@ -71,10 +71,11 @@ final class ReplayEngine: Sendable {
     func recorded(_ interaction: Interaction, key: String, in store: CassetteStore, session: String?) async {
         if let session { _ = cursors.take(cassette: store.path, session: session, matchKey: key) }
         guard let task = indexes.withLockedValue({ $0[store.path] }), let index = try? await task.value else { return }
+        let summary = RequestSummary(body: interaction.request.body)  // one parse for both fields
         index.add(
             CassetteIndex.Entry(
                 id: interaction.id, seq: interaction.seq, method: interaction.request.method, path: interaction.request.path,
-                model: interaction.request.model, stream: interaction.request.stream,
+                model: summary.model, stream: summary.stream,
                 complete: interaction.response.outcome == .complete, bodySize: interaction.request.body.count),
             key: key)
     }
