@@ -67,17 +67,18 @@ struct RecordingProxy: Sendable {
         var failure: (outcome: Outcome, error: any Error)? = nil
         var held: ByteBuffer? = nil
         do {
-            for try await buffer in source {
+            try await upstream.bodyReader.forEach(source) { buffer in
                 capture.append(buffer.readableBytesView, offsetNanos: MonotonicClock.since(sentAt))
                 if let contentLength, capture.body.count >= contentLength {
                     held = buffer
-                    continue
+                    return true
                 }
                 do {
                     try await writer.write(buffer)
+                    return true
                 } catch {
                     failure = (.clientAbort, error)
-                    break  // dropping the iterator cancels the upstream request
+                    return false  // leaving the reader cancels the upstream request
                 }
             }
         } catch {

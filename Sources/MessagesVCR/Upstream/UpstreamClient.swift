@@ -2,6 +2,10 @@ import AsyncHTTPClient
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The upstream response body: buffers in arrival order; dropping its iterator cancels the request.
 public typealias UpstreamBody = HTTPClientResponse.Body
@@ -20,9 +24,10 @@ public struct UpstreamResponse: Sendable {
 public final class UpstreamClient: Sendable {
     /// Where requests go.
     public let target: UpstreamTarget
+    /// Reads response bodies, enforcing the silence limit between chunks.
+    public let bodyReader: UpstreamBodyReader
     private let client: HTTPClient
     private let firstByteTimeout: TimeAmount
-    private let readTimeout: TimeAmount?
 
     /// Creates a client.
     /// - Parameters:
@@ -33,10 +38,13 @@ public final class UpstreamClient: Sendable {
     public init(target: UpstreamTarget, connectTimeout: TimeAmount = .seconds(5), firstByteTimeout: TimeAmount, readTimeout: TimeAmount?) {
         self.target = target
         self.firstByteTimeout = firstByteTimeout
-        self.readTimeout = readTimeout
+        self.bodyReader = UpstreamBodyReader(idleTimeout: readTimeout)
+        // No AsyncHTTPClient read timeout: its idle-read timer traps when an upstream answers before
+        // the request is written (see ``UpstreamBodyReader``). The head has the first-byte deadline,
+        // the body the reader's silence limit.
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
-            timeout: .init(connect: connectTimeout, read: readTimeout),
+            timeout: .init(connect: connectTimeout),
             decompression: .disabled
         )
         configuration.httpVersion = .http1Only
@@ -68,10 +76,6 @@ public final class UpstreamClient: Sendable {
                 body: response.body)
         } catch let error as HTTPClientError where error == .deadlineExceeded {
             throw VCRError.upstreamTimeout(upstream: target.description, seconds: Double(firstByteTimeout.nanoseconds) / 1e9)
-        } catch let error as HTTPClientError where error == .readTimeout {
-            // Silence before the head is a first-byte timeout too, whichever timer fired first.
-            let seconds = min(firstByteTimeout, readTimeout ?? firstByteTimeout)
-            throw VCRError.upstreamTimeout(upstream: target.description, seconds: Double(seconds.nanoseconds) / 1e9)
         } catch is CancellationError {
             throw CancellationError()
         } catch {
@@ -81,15 +85,46 @@ public final class UpstreamClient: Sendable {
 
     /// A short, human reason for a transport error.
     static func reason(_ error: any Error) -> String {
+        switch error {
+        case let timeout as UpstreamBodyReader.IdleTimeout:
+            return timeout.description
+        case let error as HTTPClientError:
+            switch error {
+            case .connectTimeout: return "connect timeout"
+            case .remoteConnectionClosed: return "connection closed before the response"
+            case .readTimeout: return "read timeout"
+            default: break
+            }
+        case let error as ChannelError where error == .ioOnClosedChannel || error == .alreadyClosed:
+            return "the upstream closed the connection before the request was sent"
+        case let error as IOError:
+            if let reason = reason(errno: error.errnoCode) { return reason }
+        case let error as NIOConnectionError:
+            for failure in error.connectionErrors {
+                if let io = failure.error as? IOError, let reason = reason(errno: io.errnoCode) { return reason }
+            }
+            if error.dnsAError != nil || error.dnsAAAAError != nil { return "host not found" }
+        default:
+            break
+        }
+        // Errors with no typed form here (resolver and channel errors) still read well as text.
         let text = String(describing: error)
         let known: [(String, String)] = [
-            ("Connection refused", "connection refused"), ("connectTimeout", "connect timeout"),
-            ("Connection reset", "connection reset by peer"), ("remoteConnectionClosed", "connection closed before the response"),
-            ("readTimeout", "read timeout"), ("No such host", "host not found"),
-            ("Name or service not known", "host not found"), ("Temporary failure in name resolution", "host not found"),
+            ("Connection refused", "connection refused"), ("Connection reset", "connection reset by peer"),
+            ("No such host", "host not found"), ("Name or service not known", "host not found"),
+            ("Temporary failure in name resolution", "host not found"),
         ]
         for (needle, reason) in known where text.contains(needle) { return reason }
         return text
+    }
+
+    private static func reason(errno: CInt) -> String? {
+        switch errno {
+        case ECONNREFUSED: return "connection refused"
+        case ECONNRESET: return "connection reset by peer"
+        case EPIPE: return "connection closed before the request was sent"
+        default: return nil
+        }
     }
 
     /// Closes the client's connections.

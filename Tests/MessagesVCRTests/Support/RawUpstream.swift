@@ -17,17 +17,22 @@ final class RawUpstream: Sendable {
     }
 
     let steps: [Step]
-    private let channel: NIOLockedValueBox<(any Channel)?> = .init(nil)
+    /// Answer as soon as any bytes of a request arrive, before its head or body is complete (as Go's
+    /// net/http, nginx or a proxy do with an oversized head or body), instead of after the head.
+    let answerEarly: Bool
 
-    init(_ steps: [Step]) { self.steps = steps }
+    init(_ steps: [Step], answerEarly: Bool = false) {
+        self.steps = steps
+        self.answerEarly = answerEarly
+    }
 
     /// Runs the server on 127.0.0.1:0 for the duration of `body`.
     func run<T: Sendable>(_ body: @Sendable (Int) async throws -> T) async throws -> T {
-        let steps = self.steps
+        let steps = self.steps, answerEarly = self.answerEarly
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(RawReplyHandler(steps: steps)) }
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(RawReplyHandler(steps: steps, answerEarly: answerEarly)) }
             }
             .bind(host: "127.0.0.1", port: 0).get()
         defer { server.close(promise: nil) }
@@ -38,12 +43,22 @@ final class RawUpstream: Sendable {
 private final class RawReplyHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     let steps: [RawUpstream.Step]
+    let answerEarly: Bool
     var received: [UInt8] = []
     var answered = false
 
-    init(steps: [RawUpstream.Step]) { self.steps = steps }
+    init(steps: [RawUpstream.Step], answerEarly: Bool) {
+        self.steps = steps
+        self.answerEarly = answerEarly
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if answerEarly {
+            guard !answered else { return }  // the rest of the request is read and dropped
+            answered = true
+            play(steps[...], context: context)
+            return
+        }
         received += Array(unwrapInboundIn(data).readableBytesView)
         guard !answered, received.count >= 4, received.suffix(from: 0).indices.contains(where: { i in
             i + 3 < received.count && received[i] == 13 && received[i + 1] == 10 && received[i + 2] == 13 && received[i + 3] == 10
