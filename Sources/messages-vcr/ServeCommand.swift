@@ -81,6 +81,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("admin-token"), help: ArgumentHelp("Require this token on /__vcr/* (header x-vcr-admin-token or Authorization: Bearer).", valueName: "token"))
     var adminToken: String?
 
+    @Option(name: .customLong("allowed-host"), help: ArgumentHelp("Also answer requests whose Host is this name (repeatable; '*' accepts any). IP literals, localhost and the --host name always are.", valueName: "name"))
+    var allowedHost: [String] = []
+
     @Option(name: .customLong("max-cassette-mb"), help: ArgumentHelp("Stop storing recordings once a cassette would grow past this size.", valueName: "MB"))
     var maxCassetteMB: Int?
 
@@ -146,6 +149,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ServeOptionError(error.description)
         }
         options.adminToken = adminToken
+        options.allowedHosts = allowedHost
         options.idleTimeoutSeconds = idleTimeout
         options.bodyTimeoutSeconds = bodyTimeout
         options.maxCassetteBytes = maxCassetteMB.map { $0 << 20 }

@@ -60,7 +60,7 @@ struct CassetteToolingTests {
 
     @Test("the shipped cassettes pass check; a broken one fails with one line per problem, exit 1; incomplete ones are notes")
     func checkCommand() async throws {
-        let shipped = try CommandLineTests.run(["check", "--cassette-dir", repositoryRoot + "/cassettes"])
+        let shipped = try await CommandLineTests.run(["check", "--cassette-dir", repositoryRoot + "/cassettes"])
         #expect(shipped.status == 0, "\(shipped.stdout)\(shipped.stderr)")
         #expect(shipped.stdout.hasSuffix("4 interactions checked, 0 problems, 0 incomplete\n"), "\(shipped.stdout)")
 
@@ -72,7 +72,7 @@ struct CassetteToolingTests {
         let request = RecordedRequest(method: "POST", path: "/v1/messages", query: nil, headers: HeaderList(), body: Array("{}".utf8))
         let broken = try await store.save(Interaction(upstream: nil, request: request, response: capture.finish(outcome: .complete, durationNanos: 2)))
         let cut = try await store.save(Interaction(upstream: nil, request: request, response: capture.finish(outcome: .upstreamCut, durationNanos: 2, errorMessage: "connection reset by peer")))
-        let result = try CommandLineTests.run(["check", "--cassette-dir", dir, "--cassette", "broken"])
+        let result = try await CommandLineTests.run(["check", "--cassette-dir", dir, "--cassette", "broken"])
         #expect(result.status == 1)
         #expect(result.stdout == """
             note: \(cut.id): incomplete recording (upstream_cut) after 5 events: connection reset by peer
@@ -103,14 +103,14 @@ struct CassetteToolingTests {
             _ = try await TestClient.send(port: port, body: streamBody)
             _ = try await TestClient.send(port: port, headers: [("x-api-key", "sk-ant-secret")], body: binaryBody)
         }
-        let first = try CommandLineTests.run(["export", "--cassette-dir", dir, "--cassette", "test", "--out", dir + "/first.json"])
+        let first = try await CommandLineTests.run(["export", "--cassette-dir", dir, "--cassette", "test", "--out", dir + "/first.json"])
         #expect(first.status == 0, "\(first.stderr)")
         let exported = try String(contentsOfFile: dir + "/first.json", encoding: .utf8)
         #expect(exported.contains(#""base64": "//4AQQ==""#))
         #expect(!exported.contains("sk-ant-secret"))
-        let imported = try CommandLineTests.run(["import", "--cassette-dir", dir, "--cassette", "copy", dir + "/first.json"])
+        let imported = try await CommandLineTests.run(["import", "--cassette-dir", dir, "--cassette", "copy", dir + "/first.json"])
         #expect(imported.stdout == "imported 2 interactions into \(dir)/copy.sqlite\n", "\(imported.stderr)")
-        #expect(try CommandLineTests.run(["export", "--cassette-dir", dir, "--cassette", "copy", "--out", dir + "/second.json"]).status == 0)
+        #expect(try await CommandLineTests.run(["export", "--cassette-dir", dir, "--cassette", "copy", "--out", dir + "/second.json"]).status == 0)
         #expect(FileManager.default.contents(atPath: dir + "/first.json") == FileManager.default.contents(atPath: dir + "/second.json"))
 
         let original = try await CassetteStore(path: dir + "/test.sqlite", mode: .existing).all()
@@ -128,27 +128,27 @@ struct CassetteToolingTests {
                 #expect(binary.body == [0xff, 0xfe, 0x00, 0x41])
             }
         }
-        let again = try CommandLineTests.run(["import", "--cassette-dir", dir, "--cassette", "copy", dir + "/fromjson.json"])
+        let again = try await CommandLineTests.run(["import", "--cassette-dir", dir, "--cassette", "copy", dir + "/fromjson.json"])
         #expect(again.status == 2)
         #expect(again.stderr == "messages-vcr: error: cassette \(dir)/copy.sqlite already exists (--replace rebuilds it)\n")
     }
 
     @Test("show prints the demo's timeline and final message as the golden file has it; --raw prints the recorded bytes")
-    func showGolden() throws {
-        let list = try CommandLineTests.run(["list", "--cassette-dir", repositoryRoot + "/cassettes", "--json"])
+    func showGolden() async throws {
+        let list = try await CommandLineTests.run(["list", "--cassette-dir", repositoryRoot + "/cassettes", "--json"])
         #expect(list.status == 0)
         let ids = try #require(try JSONParser.parse(Array(list.stdout.utf8)).arrayValue).compactMap { $0["id"]?.stringValue }
         #expect(ids.count == 4)
         let golden = repositoryRoot + "/Tests/MessagesVCRTests/Golden/demo-show.txt"
         var output = ""
         for id in ids {
-            let shown = try CommandLineTests.run(["show", "--cassette-dir", repositoryRoot + "/cassettes", id])
+            let shown = try await CommandLineTests.run(["show", "--cassette-dir", repositoryRoot + "/cassettes", id])
             #expect(shown.status == 0, "\(shown.stderr)")
             output += shown.stdout + "\n"
         }
         if ProcessInfo.processInfo.environment["VCR_UPDATE_GOLDEN"] != nil { try output.write(toFile: golden, atomically: true, encoding: .utf8) }
         #expect(output == (try String(contentsOfFile: golden, encoding: .utf8)))
-        let raw = try CommandLineTests.run(["show", "--cassette-dir", repositoryRoot + "/cassettes", "--raw", ids[1]])
+        let raw = try await CommandLineTests.run(["show", "--cassette-dir", repositoryRoot + "/cassettes", "--raw", ids[1]])
         #expect(raw.stdout.hasPrefix("event: message_start\ndata: {\"type\":\"message_start\""))
         #expect(raw.stdout.hasSuffix("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"))
     }
@@ -157,25 +157,25 @@ struct CassetteToolingTests {
         "not a database at all, just text",
         "SQLite format 3\u{0}" + String(repeating: "garbage", count: 200),
     ])
-    func toolErrors(content: String) throws {
+    func toolErrors(content: String) async throws {
         let dir = try temporaryDirectory()
         try content.write(toFile: dir + "/bad.sqlite", atomically: true, encoding: .utf8)
         let before = FileManager.default.contents(atPath: dir + "/bad.sqlite")
         for command in ["list", "check", "export"] {
-            let result = try CommandLineTests.run([command, "--cassette-dir", dir, "--cassette", "bad"])
+            let result = try await CommandLineTests.run([command, "--cassette-dir", dir, "--cassette", "bad"])
             #expect(result.status == 2)
             #expect(result.stderr.hasPrefix("messages-vcr: error: cassette \(dir)/bad.sqlite cannot be used: "), "\(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1)
         }
-        let deleted = try CommandLineTests.run(["delete", "--cassette-dir", dir, "--cassette", "bad", "abc"])
+        let deleted = try await CommandLineTests.run(["delete", "--cassette-dir", dir, "--cassette", "bad", "abc"])
         #expect(deleted.status == 2)
         #expect(FileManager.default.contents(atPath: dir + "/bad.sqlite") == before)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["bad.sqlite"])
 
-        let missing = try CommandLineTests.run(["list", "--cassette-dir", dir, "--cassette", "nothing"])
+        let missing = try await CommandLineTests.run(["list", "--cassette-dir", dir, "--cassette", "nothing"])
         #expect(missing.status == 2)
         #expect(missing.stderr == "messages-vcr: error: cassette nothing not found (\(dir)/nothing.sqlite or .json does not exist)\n")
-        let unknownID = try CommandLineTests.run(["show", "--cassette-dir", repositoryRoot + "/cassettes", "000000000000"])
+        let unknownID = try await CommandLineTests.run(["show", "--cassette-dir", repositoryRoot + "/cassettes", "000000000000"])
         #expect(unknownID.status == 2)
         #expect(unknownID.stderr == "messages-vcr: error: no interaction 000000000000 in cassette \(repositoryRoot)/cassettes/demo.json\n")
     }
@@ -201,7 +201,7 @@ struct CassetteToolingTests {
         let miss = try #require(cassette["misses"]?[0]?["detail"]?.stringValue)
         #expect(miss.contains(#"messages[0].content: recorded "#) && miss.contains(#"≠ received "four""#), "\(miss)")
 
-        let pruned = try CommandLineTests.run(["prune", "--cassette-dir", dir, "--cassette", "test", "--unused-since", dir + "/report.json"])
+        let pruned = try await CommandLineTests.run(["prune", "--cassette-dir", dir, "--cassette", "test", "--unused-since", dir + "/report.json"])
         #expect(pruned.stdout == "pruned 1 unused interactions from \(dir)/test.sqlite\n", "\(pruned.stderr)")
         #expect(try await CassetteStore(path: dir + "/test.sqlite", mode: .existing).ids() == [ids[0], ids[2]])
 
@@ -223,8 +223,8 @@ struct CassetteToolingTests {
     }
 
     @Test("a JSON cassette is served read-only: record mode refuses it at start")
-    func jsonCassetteIsReadOnly() throws {
-        let result = try CommandLineTests.run(["serve", "--cassette-dir", repositoryRoot + "/cassettes", "--mode", "auto", "--port", "0"])
+    func jsonCassetteIsReadOnly() async throws {
+        let result = try await CommandLineTests.run(["serve", "--cassette-dir", repositoryRoot + "/cassettes", "--mode", "auto", "--port", "0"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("cassette \(repositoryRoot)/cassettes/demo.json is a JSON export and read-only in --mode auto"), "\(result.stderr)")
     }

@@ -17,7 +17,13 @@ struct CommandLineTests {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], timeout: TimeInterval = 20) throws -> Run {
+    /// Runs the binary on a thread of its own (waiting for a process must not hold one of the few
+    /// threads every test's async work shares).
+    static func run(_ arguments: [String], timeout: TimeInterval = 20) async throws -> Run {
+        try await offThePool { try runBlocking(arguments, timeout: timeout) }
+    }
+
+    private static func runBlocking(_ arguments: [String], timeout: TimeInterval) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -41,8 +47,8 @@ struct CommandLineTests {
         (["serve", "--upstream", "not a url"], "upstream URL \"not a url\" does not parse"),
         (["serve", "--cassette", "../escape"], "invalid cassette name"),
     ])
-    func badFlags(arguments: [String], message: String) throws {
-        let result = try Self.run(arguments)
+    func badFlags(arguments: [String], message: String) async throws {
+        let result = try await Self.run(arguments)
         #expect(result.status != 0)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(result.stderr)")
@@ -54,7 +60,7 @@ struct CommandLineTests {
     func portInUse() async throws {
         let dir = try temporaryDirectory()
         try await FakeOllama().run { busyPort in
-            let result = try Self.run(["serve", "--mode", "record", "--cassette-dir", dir, "--port", String(busyPort)])
+            let result = try await Self.run(["serve", "--mode", "record", "--cassette-dir", dir, "--port", String(busyPort)])
             #expect(result.status != 0)
             #expect(result.stderr.contains("messages-vcr: error: cannot listen on 127.0.0.1:\(busyPort): address already in use"), "\(result.stderr)")
         }

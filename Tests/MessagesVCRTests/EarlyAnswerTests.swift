@@ -34,7 +34,7 @@ struct EarlyAnswerTests {
             try await TestServer.runVCR(try serveOptions(mode: mode, directory: dir, upstreamPort: upstreamPort)) { port, server in
                 for attempt in 0..<3 {
                     let headers = oversize == .body ? [] : [("x-padding", String(repeating: "p", count: 70_000))]
-                    let text = oversize == .head ? "attempt \(attempt)" : String(repeating: "x", count: 1 << 20)
+                    let text = "attempt \(attempt) " + (oversize == .head ? "" : String(repeating: "x", count: 1 << 20))
                     let result = try await TestClient.send(port: port, headers: headers, body: TestClient.messagesBody(text: text))
                     if result.status == 502 {
                         #expect(result.text.hasPrefix(#"{"type":"error","error":{"type":"api_error","message":"messages-vcr: upstream "#), "\(result.text.prefix(200))")

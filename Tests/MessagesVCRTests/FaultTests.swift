@@ -98,4 +98,32 @@ struct FaultTests {
             #expect(dropped.text == Self.frames.dropLast().joined())
         }
     }
+
+    @Test("a queued fault waits for a request that replays: GET /, count_tokens, a miss and an emulated answer leave it queued")
+    func queuedFaultWaitsForReplay() async throws {
+        let dir = try await Self.recorded()
+        try await replaySession(directory: dir, configure: { $0.timing = .instant }) { (port: Int, _: VCRServer) async throws in
+            func queued() async throws -> String {
+                let health = try await TestClient.send(port: port, method: .GET, path: "/__vcr/health").text
+                return String(health[health.range(of: #""faults_queued":"#)!.upperBound...].prefix { $0.isNumber })
+            }
+            #expect(try await TestClient.send(port: port, path: "/__vcr/faults", body: #"{"spec":"drop=message_stop"}"#).status == 200)
+            #expect(try await TestClient.send(port: port, method: .GET, path: "/").text == "Ollama is running")
+            #expect(try await TestClient.send(port: port, path: "/v1/messages/count_tokens", body: Self.body).status == 404)
+            #expect(try await TestClient.send(port: port, body: #"{"model":"qwen3-coder"}"#).status == 400, "an emulated validation error")
+            #expect(try await TestClient.send(port: port, body: TestClient.messagesBody(text: "never recorded", stream: true)).status == 404)
+            #expect(try await queued() == "1")
+            #expect(try await TestClient.send(port: port, body: Self.body).text == Self.frames.dropLast().joined(), "the replay uses it up")
+            #expect(try await queued() == "0")
+            #expect(try await TestClient.send(port: port, body: Self.body).text == Self.frames.joined())
+
+            // A status= fault applies to any /v1/messages answer, not to GET / or count_tokens.
+            #expect(try await TestClient.send(port: port, path: "/__vcr/faults", body: #"{"spec":"status=503"}"#).status == 200)
+            #expect(try await TestClient.send(port: port, method: .GET, path: "/").status == 200)
+            #expect(try await TestClient.send(port: port, path: "/v1/messages/count_tokens", body: Self.body).status == 404)
+            #expect(try await queued() == "1")
+            #expect(try await TestClient.send(port: port, body: TestClient.messagesBody(text: "never recorded")).status == 503)
+            #expect(try await queued() == "0")
+        }
+    }
 }

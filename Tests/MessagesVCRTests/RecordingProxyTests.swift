@@ -180,7 +180,9 @@ struct RecordingProxyTests {
         let dir = try temporaryDirectory()
         let fake = FakeOllama()
         try await fake.run { upstreamPort in
-            try await TestServer.runVCR(serveOptions(mode: .passthrough, directory: dir, upstreamPort: upstreamPort)) { port, _ in
+            var options = try serveOptions(mode: .passthrough, directory: dir, upstreamPort: upstreamPort)
+            options.allowedHosts = ["example.com"]
+            try await TestServer.runVCR(options) { port, _ in
                 _ = try await TestClient.send(port: port, headers: [
                     ("Host", "example.com"), ("Connection", "keep-alive, x-hop"), ("X-Hop", "1"), ("TE", "trailers"),
                     ("X-Custom", "kept"), ("anthropic-beta", "tools-2024"),

@@ -35,7 +35,7 @@ struct ReliabilityTests {
                 #expect(stored.response.frames.count == 1)
             }
         }
-        let export = try CommandLineTests.run(["export", "--cassette-dir", dir, "--cassette", "test"])
+        let export = try await CommandLineTests.run(["export", "--cassette-dir", dir, "--cassette", "test"])
         for file in try FileManager.default.contentsOfDirectory(atPath: dir) {
             let bytes = String(decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file)), as: UTF8.self)
             for secret in [key, token, password, "Zq9xK2mP7vL4"] { #expect(!bytes.contains(secret), "\(file) holds \(secret)") }
@@ -82,7 +82,7 @@ struct ReliabilityTests {
         #expect(!FileManager.default.fileExists(atPath: outside + "/victim.sqlite"))
         #expect(FileManager.default.fileExists(atPath: dir + "/real.sqlite"))
         #expect(fake.requestCount == 1)
-        let cli = try CommandLineTests.run(["list", "--cassette-dir", dir, "--cassette", "escape"])
+        let cli = try await CommandLineTests.run(["list", "--cassette-dir", dir, "--cassette", "escape"])
         #expect(cli.status == 2 && cli.stderr.contains("invalid cassette name \"escape\""))
     }
 
@@ -98,10 +98,10 @@ struct ReliabilityTests {
         try await queue.write { db in try db.execute(sql: "UPDATE meta SET value = '99' WHERE key = 'format_version'") }
         try queue.close()
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        let listed = try CommandLineTests.run(["list", "--cassette-dir", dir, "--cassette", "future"])
+        let listed = try await CommandLineTests.run(["list", "--cassette-dir", dir, "--cassette", "future"])
         #expect(listed.status == 2)
         #expect(listed.stderr == "messages-vcr: error: cassette \(path) cannot be used: written by a newer messages-vcr (format 99; this build reads format 3)\n")
-        let served = try CommandLineTests.run(["serve", "--cassette-dir", dir, "--cassette", "future", "--port", "0"])
+        let served = try await CommandLineTests.run(["serve", "--cassette-dir", dir, "--cassette", "future", "--port", "0"])
         #expect(served.status == 1 && served.stderr.contains("written by a newer messages-vcr (format 99"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
@@ -115,8 +115,8 @@ struct ReliabilityTests {
             #expect(big.text.hasPrefix(#"{"type":"error","error":{"type":"request_too_large","message":"messages-vcr: request body is larger than --max-body-bytes (1024 bytes)"}"#))
             // Raw socket: AsyncHTTPClient traps when a server answers before the head was sent.
             let huge = try SlowSocket(port: port)
-            try? huge.send("POST /v1/messages HTTP/1.1\r\nHost: x\r\nx-huge: \(String(repeating: "h", count: 200_000))\r\n\r\n")
-            let answer = huge.readAll(seconds: 5)
+            try? huge.send("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-huge: \(String(repeating: "h", count: 200_000))\r\n\r\n")
+            let answer = await huge.readAll(seconds: 5)
             #expect(answer.isEmpty || answer.hasPrefix("HTTP/1.1 431") || answer.hasPrefix("HTTP/1.1 400"), "\(answer.prefix(200))")
             #expect(try await TestClient.send(port: port, method: .GET, path: "/").text == "Ollama is running")
         }
@@ -128,17 +128,17 @@ struct ReliabilityTests {
         try await replaySession(directory: dir, configure: { $0.idleTimeoutSeconds = 3; $0.bodyTimeoutSeconds = 0.5 }) { port, _ in
             let started = Date()
             let headerless = try SlowSocket(port: port)
-            try headerless.send("POST /v1/messages HTTP/1.1\r\nHost: x\r\n")
-            #expect(headerless.waitForClose(seconds: 8), "a half-sent head is closed by the idle timeout")
+            try headerless.send("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            #expect(await headerless.waitForClose(seconds: 8), "a half-sent head is closed by the idle timeout")
             #expect(Date().timeIntervalSince(started) < 7)
 
             let slowBody = try SlowSocket(port: port)
-            try slowBody.send("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+            try slowBody.send("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{")
             for _ in 0..<6 {  // a byte every 150 ms: past the 0.5 s body timeout
                 try await Task.sleep(for: .milliseconds(150))
                 try? slowBody.send(" ")
             }
-            let answer = slowBody.readAll(seconds: 5)
+            let answer = await slowBody.readAll(seconds: 5)
             #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
             #expect(answer.contains("the request body did not arrive within 0.5 s"))
             #expect(try await TestClient.send(port: port, method: .GET, path: "/").status == 200)
@@ -184,7 +184,7 @@ struct ReliabilityTests {
 }
 
 /// A raw client socket for misbehaving on purpose.
-final class SlowSocket {
+final class SlowSocket: @unchecked Sendable {
     let fd: Int32
 
     init(port: Int) throws {
@@ -205,7 +205,15 @@ final class SlowSocket {
     }
 
     /// Reads until the peer closes or `seconds` pass.
-    func readAll(seconds: Double) -> String {
+    func readAll(seconds: Double) async -> String {
+        try! await offThePool { self.readAllBlocking(seconds: seconds) }
+    }
+
+    func waitForClose(seconds: Double) async -> Bool {
+        try! await offThePool { self.waitForCloseBlocking(seconds: seconds) }
+    }
+
+    private func readAllBlocking(seconds: Double) -> String {
         var timeout = timeval(tv_sec: Int(seconds), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var received: [UInt8] = []
@@ -220,7 +228,7 @@ final class SlowSocket {
     }
 
     /// True when the peer closes the connection within `seconds`.
-    func waitForClose(seconds: Double) -> Bool {
+    private func waitForCloseBlocking(seconds: Double) -> Bool {
         var timeout = timeval(tv_sec: Int(seconds), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var buffer = [UInt8](repeating: 0, count: 256)

@@ -76,9 +76,9 @@ struct SynthesisTests {
     func rules() async throws {
         let dir = try temporaryDirectory()
         try Self.script.write(toFile: dir + "/script.json", atomically: true, encoding: .utf8)
-        let synth = try CommandLineTests.run(["synth", "--cassette-dir", dir, "--cassette", "rules", dir + "/script.json"])
+        let synth = try await CommandLineTests.run(["synth", "--cassette-dir", dir, "--cassette", "rules", dir + "/script.json"])
         #expect(synth.stdout == "added 1 synthetic interactions and 2 rules to \(dir)/rules.sqlite\n", "\(synth.stderr)")
-        let again = try CommandLineTests.run(["synth", "--cassette-dir", dir, "--cassette", "rules", dir + "/script.json"])
+        let again = try await CommandLineTests.run(["synth", "--cassette-dir", dir, "--cassette", "rules", dir + "/script.json"])
         #expect(again.status == 2 && again.stderr.contains("already holds interaction"))
 
         try await replaySession(directory: dir, cassette: "rules", configure: { $0.timing = .instant }) { port, server in
@@ -115,12 +115,12 @@ struct SynthesisTests {
             let report = try await TestClient.send(port: port, method: .GET, path: "/__vcr/report")
             #expect(report.text.contains(#""rules_used":[{"id":"#))
         }
-        let exported = try CommandLineTests.run(["export", "--cassette-dir", dir, "--cassette", "rules", "--out", dir + "/rules.json"])
+        let exported = try await CommandLineTests.run(["export", "--cassette-dir", dir, "--cassette", "rules", "--out", dir + "/rules.json"])
         #expect(exported.status == 0)
         #expect(try String(contentsOfFile: dir + "/rules.json", encoding: .utf8).contains(#""when": {"tool_available": "Bash", "has_tool_result": true}"#))
-        let imported = try CommandLineTests.run(["import", "--cassette-dir", dir, "--cassette", "copy", dir + "/rules.json"])
+        let imported = try await CommandLineTests.run(["import", "--cassette-dir", dir, "--cassette", "copy", dir + "/rules.json"])
         #expect(imported.stdout == "imported 2 interactions and 2 rules into \(dir)/copy.sqlite\n", "\(imported.stderr)")
-        #expect(try CommandLineTests.run(["export", "--cassette-dir", dir, "--cassette", "copy", "--out", dir + "/copy.json"]).status == 0)
+        #expect(try await CommandLineTests.run(["export", "--cassette-dir", dir, "--cassette", "copy", "--out", dir + "/copy.json"]).status == 0)
         #expect(FileManager.default.contents(atPath: dir + "/rules.json") == FileManager.default.contents(atPath: dir + "/copy.json"))
     }
 }

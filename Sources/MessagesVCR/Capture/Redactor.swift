@@ -45,12 +45,32 @@ public struct Redactor: Sendable {
     public func secrets(in bytes: [UInt8]) -> [Range<Int>] {
         guard !bytes.isEmpty else { return [] }
         if builtInOnly, !Self.contains(bytes, "sk-ant-"), !Self.contains(bytes, "Bearer ") { return [] }
-        // Latin-1 maps each byte to one UTF-16 unit, so match ranges are byte ranges, whatever the encoding.
-        let text = String(decoding: bytes.map { UInt16($0) }, as: UTF16.self) as NSString
         var found: [Range<Int>] = []
-        for pattern in patterns {
-            for match in pattern.value.matches(in: text as String, range: NSRange(location: 0, length: text.length)) where match.range.length > 0 {
-                found.append(match.range.location..<(match.range.location + match.range.length))
+        if let text = String(validating: bytes, as: UTF8.self) {
+            // Patterns see the text as text (a non-ASCII pattern matches); ranges map back to bytes.
+            let utf16 = text.utf16
+            var offsets: [Int] = []  // UTF-8 offset of each UTF-16 unit, and of the end
+            offsets.reserveCapacity(utf16.count + 1)
+            var byte = 0
+            for scalar in text.unicodeScalars {
+                let width = UTF8.width(scalar)
+                offsets.append(byte)
+                if scalar.utf16.count == 2 { offsets.append(byte) }
+                byte += width
+            }
+            offsets.append(byte)
+            for pattern in patterns {
+                for match in pattern.value.matches(in: text, range: NSRange(location: 0, length: utf16.count)) where match.range.length > 0 {
+                    found.append(offsets[match.range.location]..<offsets[match.range.location + match.range.length])
+                }
+            }
+        } else {
+            // Not UTF-8 (binary or cut): Latin-1 maps each byte to one UTF-16 unit, so ranges are byte ranges.
+            let text = String(decoding: bytes.map { UInt16($0) }, as: UTF16.self)
+            for pattern in patterns {
+                for match in pattern.value.matches(in: text, range: NSRange(location: 0, length: bytes.count)) where match.range.length > 0 {
+                    found.append(match.range.location..<(match.range.location + match.range.length))
+                }
             }
         }
         found.sort { $0.lowerBound < $1.lowerBound }

@@ -19,6 +19,10 @@ public enum VCRError: Error, Sendable, Equatable {
     case requestTimeout(seconds: Double)
     /// An admin route was called without the `--admin-token`.
     case unauthorized(String)
+    /// A foreign `Host`, or an admin write from another origin (``HostPolicy``).
+    case forbidden(String)
+    /// A cassette that can only be read (a JSON export) was asked to take a recording.
+    case cassetteReadOnly(path: String)
     /// No recording matches the request (replay mode); the message carries the diagnosis.
     case noMatch(String)
     /// A route messages-vcr itself owns (`/__vcr/…`) that does not exist.
@@ -33,6 +37,8 @@ public enum VCRError: Error, Sendable, Equatable {
         switch self {
         case .invalidCassetteName, .badRequest: return 400
         case .unauthorized: return 401
+        case .forbidden: return 403
+        case .cassetteReadOnly: return 409
         case .requestTimeout: return 408
         case .cassetteNotFound, .noMatch, .notFound: return 404
         case .requestTooLarge: return 413
@@ -48,6 +54,8 @@ public enum VCRError: Error, Sendable, Equatable {
         switch self {
         case .invalidCassetteName, .badRequest: return "invalid_request_error"
         case .unauthorized: return "authentication_error"
+        case .forbidden: return "permission_error"
+        case .cassetteReadOnly: return "invalid_request_error"
         case .requestTimeout: return "timeout_error"
         case .cassetteNotFound, .noMatch, .notFound: return "not_found_error"
         case .requestTooLarge: return "request_too_large"
@@ -71,7 +79,9 @@ public enum VCRError: Error, Sendable, Equatable {
             return "messages-vcr: upstream \(upstream) sent no response headers within \(Self.formatSeconds(seconds)) s"
         case .requestTooLarge(let limit):
             return "messages-vcr: request body is larger than --max-body-bytes (\(limit) bytes)"
-        case .badRequest(let reason), .unauthorized(let reason):
+        case .cassetteReadOnly(let path):
+            return "messages-vcr: cassette \(path) is a JSON export and read-only: it cannot take a recording (messages-vcr import \(path) makes a .sqlite cassette that can)"
+        case .badRequest(let reason), .unauthorized(let reason), .forbidden(let reason):
             return "messages-vcr: \(reason)"
         case .requestTimeout(let seconds):
             return "messages-vcr: the request body did not arrive within \(Self.formatSeconds(seconds)) s"
@@ -82,6 +92,14 @@ public enum VCRError: Error, Sendable, Equatable {
         case .internalFailure(let reason):
             return "messages-vcr: internal error: \(reason)"
         }
+    }
+
+    /// Any error as one of messages-vcr's own: a ``VCRError`` as it is, anything else (a database or
+    /// JSON error, say) as an ``internalFailure(_:)`` that names it.
+    public static func from(_ error: any Error) -> VCRError {
+        if let error = error as? VCRError { return error }
+        if error is CancellationError { return .internalFailure("the request was cancelled") }
+        return .internalFailure("\(type(of: error)): \(error)")
     }
 
     private static func quoted(_ text: String) -> String {

@@ -18,11 +18,13 @@ public final class FaultQueue: Sendable {
         entries.withLockedValue { $0.append(Entry(plan: plan, remaining: count, session: session)) }
     }
 
-    /// The fault for the next request of `session`, used up by this call; nil when none is queued.
-    public func take(session: String) -> FaultPlan? {
+    /// The next fault queued for `session`, used up by this call if `applies` says it applies to the
+    /// request at hand; nil (and nothing used up) when none is queued or it does not apply.
+    public func take(session: String, if applies: (FaultPlan) -> Bool = { _ in true }) -> FaultPlan? {
         entries.withLockedValue { entries in
             guard let index = entries.firstIndex(where: { $0.session == nil || $0.session == session }) else { return nil }
             let plan = entries[index].plan
+            guard applies(plan) else { return nil }
             entries[index].remaining -= 1
             if entries[index].remaining <= 0 { entries.remove(at: index) }
             return plan

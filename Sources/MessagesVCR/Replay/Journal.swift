@@ -14,8 +14,8 @@ public final class Journal: Sendable {
         public var path: String
         /// The cassette it was matched against or recorded into.
         public var cassette: String
-        /// `replayed`, `miss`, `exhausted`, `recorded`, `forwarded` or `error`.
-        public var result: String
+        /// What became of it.
+        public var result: RequestResult
         /// The recording replayed or written.
         public var interactionID: String?
         /// The status answered.
@@ -64,7 +64,7 @@ public final class Journal: Sendable {
                     JSONMember("method", .string(entry.method)),
                     JSONMember("path", .string(entry.path)),
                     JSONMember("cassette", .string(entry.cassette)),
-                    JSONMember("result", .string(entry.result)),
+                    JSONMember("result", .string(entry.result.rawValue)),
                 ]
                 if let id = entry.interactionID { members.append(JSONMember("interaction", .string(id))) }
                 if let status = entry.status { members.append(JSONMember("status", .int(status))) }

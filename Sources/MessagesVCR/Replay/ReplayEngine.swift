@@ -104,7 +104,8 @@ final class ReplayEngine: Sendable {
         return loaded
     }
 
-    /// The index of `store`, loaded once.
+    /// The index of `store`, loaded once; a load that failed is forgotten, so the next request
+    /// loads the cassette again (after the file was fixed or replaced).
     func index(for store: CassetteStore) async throws -> CassetteIndex {
         let rules = self.rules
         let task = indexes.withLockedValue { indexes in
@@ -113,7 +114,14 @@ final class ReplayEngine: Sendable {
             indexes[store.path] = task
             return task
         }
-        return try await task.value
+        do {
+            return try await task.value
+        } catch {
+            indexes.withLockedValue { indexes in
+                if indexes[store.path] == task { indexes[store.path] = nil }
+            }
+            throw error
+        }
     }
 
     private func prepare(_ id: String, in store: CassetteStore) async throws -> PreparedReplay {

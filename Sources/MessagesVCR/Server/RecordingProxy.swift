@@ -8,7 +8,7 @@ import NIOCore
 /// client that saw the end can rely on the recording being on disk.
 struct RecordingProxy: Sendable {
     let upstream: UpstreamClient
-    let log: RequestLog
+    let logger: Logger
     let stats: ServerStats
     let redactor: Redactor
 
@@ -17,14 +17,16 @@ struct RecordingProxy: Sendable {
         var store: CassetteStore
         var matchKey: String?
         var matchRulesFingerprint: String?
-        /// Called once the interaction is stored.
-        var onStored: @Sendable (Interaction) async -> Void = { _ in }
     }
+
+    /// Called once an exchange has ended, with what the upstream sent and the interaction stored
+    /// (nil when nothing was to be stored, or storing failed: then the error is logged).
+    typealias Ended = @Sendable (_ response: RecordedResponse, _ stored: Interaction?) async -> Void
 
     /// Forwards `request` upstream with `upstreamBody` and returns the streaming response.
     /// `request.body` is what is stored (already redacted); `upstreamBody` is what the upstream gets.
     /// - Throws: ``VCRError`` when no response head arrives; the failure is recorded first.
-    func forward(_ request: RecordedRequest, upstreamBody: [UInt8], recording: Recording?, startedAt: UInt64) async throws -> Response {
+    func forward(_ request: RecordedRequest, upstreamBody: [UInt8], recording: Recording?, ended: @escaping Ended) async throws -> Response {
         let interactionID = RandomID.interactionID()
         let storedRequest = RecordedRequest(
             method: request.method, path: request.path, query: request.query,
@@ -37,8 +39,8 @@ struct RecordingProxy: Sendable {
             let failed = RecordedResponse(
                 status: nil, headers: HeaderList(), body: [], chunks: [], frames: [], ttfbNanos: nil,
                 durationNanos: MonotonicClock.since(sentAt), outcome: .upstreamError, errorMessage: error.message)
-            await store(storedRequest, failed, id: interactionID, recording: recording)
-            throw error  // the responder answers and logs it
+            _ = await store(storedRequest, failed, id: interactionID, recording: recording)
+            throw error  // the responder answers and reports it
         }
         let ttfb = MonotonicClock.since(sentAt)
         let contentLength = request.method == "HEAD" ? nil : head.headers["content-length"].flatMap { Int($0) }
@@ -46,10 +48,7 @@ struct RecordingProxy: Sendable {
         let capture = ResponseCapture(status: head.status, headers: HeaderPolicy.storedResponseHeaders(head.headers), ttfbNanos: ttfb)
         let body = ResponseBody(contentLength: contentLength) { writer in
             try await self.stream(head.body, to: &writer, capture: capture, sentAt: sentAt, contentLength: contentLength) { response in
-                await self.store(storedRequest, response, id: interactionID, recording: recording)
-                self.log.write(.init(method: request.method, path: request.path, status: head.status, startedAt: startedAt,
-                                     interactionID: recording == nil ? nil : interactionID,
-                                     note: response.outcome == .complete ? nil : "outcome=\(response.outcome.rawValue)"))
+                await ended(response, await self.store(storedRequest, response, id: interactionID, recording: recording))
             }
         }
         return Response(status: .init(code: head.status), headers: clientHeaders, body: body)
@@ -94,8 +93,9 @@ struct RecordingProxy: Sendable {
     }
 
     /// Stores one exchange; a storage failure is logged and never reaches the client.
-    private func store(_ request: RecordedRequest, _ response: RecordedResponse, id: String, recording: Recording?) async {
-        guard let recording else { return }
+    /// - Returns: the stored interaction, or nil when there is no store or storing failed.
+    private func store(_ request: RecordedRequest, _ response: RecordedResponse, id: String, recording: Recording?) async -> Interaction? {
+        guard let recording else { return nil }
         let interaction = Interaction(
             id: id, upstream: upstream.target.description, request: request, response: redactor.redact(response),
             matchKey: recording.matchKey, matchRulesFingerprint: recording.matchRulesFingerprint)
@@ -104,10 +104,11 @@ struct RecordingProxy: Sendable {
         switch result {
         case .success(let stored):
             stats.increment(\.recorded)
-            await recording.onStored(stored)
+            return stored
         case .failure(let error):
             stats.increment(\.storeErrors)
-            log.logger.error("\(error is VCRError ? (error as! VCRError).message : "\(error)")")
+            logger.error("recording \(id) not stored: \(VCRError.from(error).message)")
+            return nil
         }
     }
 }

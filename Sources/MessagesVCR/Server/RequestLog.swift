@@ -20,7 +20,7 @@ struct RequestLog: Sendable {
         let millis = Double(MonotonicClock.since(entry.startedAt)) / 1e6
         var line = "\(entry.method) \(entry.path) \(entry.status.map(String.init) ?? "-") \(Self.format(millis))ms"
         if let id = entry.interactionID { line += " interaction=\(id)" }
-        if let note = entry.note { line += " \(note)" }
+        if let note = entry.note, !note.isEmpty { line += " \(note)" }
         logger.info("\(line)")
     }
 

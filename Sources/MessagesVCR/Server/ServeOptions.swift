@@ -60,6 +60,8 @@ public struct ServeOptions: Sendable {
     public var maxCassetteBytes: Int?
     /// `--admin-token`: required on `/__vcr/*` routes when set.
     public var adminToken: String?
+    /// `--allowed-host`: `Host` names accepted besides IP literals, `localhost` and ``host`` (`*`: any).
+    public var allowedHosts: [String] = []
     /// Seconds a connection may sit idle (or send headers slowly) before it is closed.
     public var idleTimeoutSeconds: Double = 60
     /// Seconds a client may take to send a request body (less than the idle timeout, so it answers 408 first).

@@ -1,24 +1,18 @@
 import HTTPTypes
 import Hummingbird
-import Logging
 import NIOCore
 
-/// The single responder behind every request: admin routes under `/__vcr/`, the `/c/NAME/` prefix,
-/// then the mode's stage (record, passthrough, replay, auto). It answers every method and path:
-/// the upstream (or its emulation) decides what exists.
+/// The single responder behind every request: the `Host`/`Origin` checks, admin routes under
+/// `/__vcr/`, the `/c/NAME/` prefix, then the mode's stage (record, passthrough, replay, auto). It
+/// answers every method and path: the upstream (or its emulation) decides what exists.
+///
+/// It is also the one error boundary: whatever a request throws before its answer starts (a
+/// ``VCRError``, a database or JSON error) becomes an Anthropic-shaped JSON error here, and is
+/// logged at error level, journaled and counted through ``ServerContext/report(_:)``.
 struct VCRResponder: HTTPResponder {
     typealias Context = BasicRequestContext
 
-    let options: ServeOptions
-    let registry: CassetteRegistry
-    let proxy: RecordingProxy
-    let engine: ReplayEngine
-    let journal: Journal
-    let stats: ServerStats
-    let coverage: Coverage
-    let compat: CompatWarnings
-    let faults: FaultQueue
-    let log: RequestLog
+    let server: ServerContext
 
     static let sessionHeader = HTTPField.Name("x-vcr-session")!
     static let timingHeader = HTTPField.Name("x-vcr-timing")!
@@ -26,55 +20,56 @@ struct VCRResponder: HTTPResponder {
     static let faultHeader = HTTPField.Name("x-vcr-fault")!
     static let compatHeader = HTTPField.Name("x-vcr-compat")!
     static let adminTokenHeader = HTTPField.Name("x-vcr-admin-token")!
+    static let originHeader = HTTPField.Name("Origin")!
+
+    private var options: ServeOptions { server.options }
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let arrival = ContinuousClock.now
-        let startedAt = MonotonicClock.now()
-        let method = request.method.rawValue
-        let fullPath = request.uri.path
-        if fullPath.hasPrefix("/__vcr/") || fullPath == "/__vcr" {
-            if let token = options.adminToken, !Self.presents(token, in: request.headers) {
-                return HTTPConversions.errorResponse(.unauthorized("admin routes need the --admin-token (header x-vcr-admin-token or Authorization: Bearer)"))
-            }
-            var request = request
-            let body = (try? await readBody(&request)) ?? []
-            return await AdminRoutes(
-                options: options, registry: registry, engine: engine, journal: journal, stats: stats, coverage: coverage, faults: faults
-            ).respond(
-                method: method, path: fullPath,
-                query: Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { $1 }),
-                body: body)
-        }
-        stats.increment(\.requests)
-        let session = request.headers[Self.sessionHeader] ?? "default"
-        var note = JournalNote(session: session, method: method, path: fullPath, cassette: registry.defaultCassette.name)
+        var note = RequestNote(
+            session: request.headers[Self.sessionHeader] ?? "default", method: request.method.rawValue, path: request.uri.path,
+            cassette: server.registry.defaultCassette, startedAt: MonotonicClock.now())
         do {
-            var cassette = registry.defaultCassette
-            var path = fullPath
-            if let prefix = CassettePrefix.split(fullPath) {
-                cassette = try registry.reference(named: prefix.name, forWriting: options.mode == .record)
-                path = prefix.rest
+            let admin = note.path.hasPrefix("/__vcr/") || note.path == "/__vcr"
+            if let refusal = server.hosts.refusal(
+                authority: request.head.authority, origin: request.headers[Self.originHeader],
+                adminWrite: admin && request.method != .get && request.method != .head)
+            {
+                throw refusal
             }
-            note.cassette = cassette.name
-            note.path = path
             var request = request
+            if admin { return try await respondAdmin(&request, note: note) }
+            server.stats.increment(\.requests)
+            if let prefix = CassettePrefix.split(note.path) {
+                note.cassette = try server.registry.reference(named: prefix.name, forWriting: options.mode == .record)
+                note.path = prefix.rest
+            }
             let body = try await readBody(&request)
             let query = request.uri.query.flatMap { $0.isEmpty ? nil : $0 }
             // Matching and storage see the body with secrets replaced; the upstream gets it as sent.
             let recorded = RecordedRequest(
-                method: method, path: path, query: query, headers: HTTPConversions.headerList(request.headers),
+                method: note.method, path: note.path, query: query, headers: HTTPConversions.headerList(request.headers),
                 body: options.redactor.redact(body))
             let stage = Stage(
-                responder: self, request: recorded, cassette: cassette, session: session, arrival: arrival, startedAt: startedAt,
-                note: note, timing: try timing(request.headers[Self.timingHeader]), fault: try fault(request.headers[Self.faultHeader], session: session),
-                upstreamBody: body)
+                server: server, request: recorded, note: note, arrival: arrival, timing: try timing(request.headers[Self.timingHeader]),
+                headerFault: try fault(request.headers[Self.faultHeader]), upstreamBody: body)
             return try await stage.run()
-        } catch let error as VCRError {
-            stats.increment(\.errors)
-            log.write(.init(method: method, path: fullPath, status: error.status, startedAt: startedAt, note: "error=\"\(error.message)\""))
-            journal.append(note.entry(result: "error", status: error.status, detail: error.message))
-            return HTTPConversions.errorResponse(error)
+        } catch {
+            let failure = VCRError.from(error)
+            server.report(RequestOutcome(note, .error, status: failure.status, detail: failure.message))
+            return HTTPConversions.errorResponse(failure)
         }
+    }
+
+    private func respondAdmin(_ request: inout Request, note: RequestNote) async throws -> Response {
+        if let token = options.adminToken, !Self.presents(token, in: request.headers) {
+            throw VCRError.unauthorized("admin routes need the --admin-token (header x-vcr-admin-token or Authorization: Bearer)")
+        }
+        let body = try await readBody(&request)
+        return try await AdminRoutes(server: server).respond(
+            method: note.method, path: note.path,
+            query: Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { $1 }),
+            body: body)
     }
 
     private static func presents(_ token: String, in headers: HTTPFields) -> Bool {
@@ -92,13 +87,9 @@ struct VCRResponder: HTTPResponder {
         }
     }
 
-    /// The request's `x-vcr-fault`, else one queued by `POST /__vcr/faults`, else `--fault`
-    /// (a queued fault is used up only by a request that replays: faults apply to replays).
-    private func fault(_ header: String?, session: String) throws -> FaultPlan? {
-        guard let header else {
-            guard options.mode == .replay || options.mode == .auto else { return nil }
-            return faults.take(session: session) ?? options.fault
-        }
+    /// The request's `x-vcr-fault`, parsed (queued and `--fault` faults are chosen by ``Stage``).
+    private func fault(_ header: String?) throws -> FaultPlan? {
+        guard let header else { return nil }
         do {
             return try FaultPlan(parsing: header)
         } catch let error as FaultPlan.ParseError {
@@ -129,20 +120,3 @@ struct VCRResponder: HTTPResponder {
         }
     }
 }
-
-/// What the journal needs to know about a request before its outcome is known.
-struct JournalNote: Sendable {
-    var session: String
-    var method: String
-    var path: String
-    var cassette: String
-    let time = Date()
-
-    func entry(result: String, interactionID: String? = nil, status: Int? = nil, detail: String? = nil, timing: String? = nil) -> Journal.Entry {
-        Journal.Entry(
-            time: time, session: session, method: method, path: path, cassette: cassette, result: result,
-            interactionID: interactionID, status: status, detail: detail, timing: timing)
-    }
-}
-
-import Foundation

@@ -87,10 +87,9 @@ public final class VCRServer: Service, Sendable {
 
     /// Listens until the surrounding service group shuts down gracefully, then closes the upstream client.
     public func run() async throws {
-        let log = RequestLog(logger: logger)
-        let responder = VCRResponder(
-            options: options, registry: registry, proxy: RecordingProxy(upstream: upstream, log: log, stats: stats, redactor: options.redactor),
-            engine: engine, journal: journal, stats: stats, coverage: coverage, compat: CompatWarnings(), faults: faults, log: log)
+        let responder = VCRResponder(server: ServerContext(
+            options: options, registry: registry, engine: engine, upstream: upstream, journal: journal, stats: stats, coverage: coverage,
+            faults: faults, logger: logger))
         var frameworkLogger = logger
         frameworkLogger.logLevel = .warning
         let app = Application(

@@ -4,7 +4,7 @@ import GRDB
 /// How interactions, rules and bodies map to rows: the only place that writes or reads them.
 ///
 /// Request bodies are stored as parts (``BodySegmenter``): each part is a content-addressed row of
-/// `blob`, and `body_part` lists the parts of a body in order. Response bodies, and request bodies
+/// `blob`, and `body_parts` lists the parts of a body in order. Response bodies, and request bodies
 /// too small to split, are one `blob` row each.
 extension CassetteStore {
     static func insert(_ rule: SynthesisRule, into db: Database) throws {
@@ -109,7 +109,12 @@ extension CassetteStore {
 
     /// Deletes the bodies and parts no interaction uses any more.
     static func deleteOrphans(in db: Database) throws {
-        try db.execute(sql: "DELETE FROM body_parts WHERE body_hash NOT IN (SELECT request_body_hash FROM interaction)")
+        // A response body identical to a split request body reads back through the same part list:
+        // a list stays while any body, request or response, has its hash.
+        try db.execute(sql: """
+            DELETE FROM body_parts WHERE body_hash NOT IN
+                (SELECT request_body_hash FROM interaction UNION SELECT response_body_hash FROM interaction)
+            """)
         var used = Set(try String.fetchAll(db, sql: "SELECT request_body_hash FROM interaction UNION SELECT response_body_hash FROM interaction"))
         for digests in try Data.fetchAll(db, sql: "SELECT parts FROM body_parts") {
             for start in stride(from: 0, to: digests.count, by: 32) {

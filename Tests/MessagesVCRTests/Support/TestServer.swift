@@ -27,7 +27,9 @@ enum TestServer {
     }
 
     /// Runs a messages-vcr server with `options`; `body` gets the port and the server.
-    static func runVCR<T: Sendable>(_ options: ServeOptions, _ body: @Sendable (Int, VCRServer) async throws -> T) async throws -> T {
+    static func runVCR<T: Sendable>(
+        _ options: ServeOptions, logger: Logger = TestServer.logger, _ body: @Sendable (Int, VCRServer) async throws -> T
+    ) async throws -> T {
         var options = options
         options.host = "127.0.0.1"
         options.port = 0
@@ -86,4 +88,13 @@ func patientQueue(_ path: String) throws -> DatabaseQueue {
     var configuration = Configuration()
     configuration.busyMode = .timeout(10)
     return try DatabaseQueue(path: path, configuration: configuration)
+}
+
+/// Runs blocking work (a socket read with a timeout, waiting for a process) on a thread of its own,
+/// so that it does not hold one of the cooperative pool's threads (two on this machine) that every
+/// test's servers and clients share.
+func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
 }

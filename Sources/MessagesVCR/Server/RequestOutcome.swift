@@ -1,0 +1,67 @@
+import Foundation
+
+/// What became of a request, as the journal, the log and the counters record it.
+public enum RequestResult: String, Sendable, CaseIterable {
+    /// Answered from a recording.
+    case replayed
+    /// Answered by a synthesis rule.
+    case synthesized
+    /// Answered as Ollama answers without a model (routing, validation, `count_tokens`).
+    case emulated
+    /// Answered with an injected `status=` fault.
+    case fault
+    /// Matched no recording.
+    case miss
+    /// Matched recordings that the session had all used (`--on-exhausted error`).
+    case exhausted
+    /// Forwarded upstream and stored.
+    case recorded
+    /// Forwarded upstream, not stored (passthrough, or a store that failed).
+    case forwarded
+    /// Answered with one of messages-vcr's own errors.
+    case error
+}
+
+/// Who sent a request and where it went, known before its outcome is.
+struct RequestNote: Sendable {
+    var session: String
+    var method: String
+    var path: String
+    var cassette: CassetteRegistry.CassetteReference
+    let time = Date()
+    /// ``MonotonicClock`` reading at arrival, for the log line's duration.
+    let startedAt: UInt64
+}
+
+/// One request's outcome, reported once through ``ServerContext/report(_:)``.
+struct RequestOutcome: Sendable {
+    var note: RequestNote
+    var result: RequestResult
+    var status: Int?
+    var interactionID: String?
+    /// For the journal: the diagnosis of a miss, the message of an error, what a fault did.
+    var detail: String?
+    /// The timing of a replay.
+    var timing: String?
+    /// For the log line only (e.g. `replayed (cut)`); defaults to the result.
+    var logNote: String?
+
+    init(
+        _ note: RequestNote, _ result: RequestResult, status: Int?, interactionID: String? = nil, detail: String? = nil,
+        timing: String? = nil, logNote: String? = nil
+    ) {
+        self.note = note
+        self.result = result
+        self.status = status
+        self.interactionID = interactionID
+        self.detail = detail
+        self.timing = timing
+        self.logNote = logNote
+    }
+
+    var journalEntry: Journal.Entry {
+        Journal.Entry(
+            time: note.time, session: note.session, method: note.method, path: note.path, cassette: note.cassette.name, result: result,
+            interactionID: interactionID, status: status, detail: detail, timing: timing)
+    }
+}
