@@ -53,6 +53,40 @@ extension LoadSensitiveTests {
             }
         }
 
+        /// Sends every mutant over 16 lanes and counts the statuses; any 5xx but those `allowed` is an issue.
+        static func drive(port: Int, _ mutants: [Mutant], allowed: Set<Int> = []) async throws -> [Int: Int] {
+            let statuses = NIOLockedValueBox<[Int: Int]>([:])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                let lanes = 16
+                for lane in 0..<lanes {
+                    group.addTask {
+                        for mutant in mutants[lane...].enumerated().filter({ $0.offset % lanes == 0 }).map(\.element) {
+                            let result = try await TestClient.send(
+                                port: port, method: .init(rawValue: mutant.method), path: mutant.path, headers: mutant.headers,
+                                bytes: mutant.body)
+                            statuses.withLockedValue { $0[result.status, default: 0] += 1 }
+                            if result.status >= 500, !allowed.contains(result.status) {
+                                Issue.record("\(result.status) for \(mutant.method) \(mutant.path): \(result.text.prefix(300))")
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let seen = statuses.withLockedValue { $0 }
+            #expect(seen.values.reduce(0, +) == mutants.count, "\(seen)")
+            return seen
+        }
+
+        /// The fake upstream answers as Ollama does: its emulated routing and validation errors, else a message.
+        static let ollamaLike: FakeOllama.Script = { request in
+            let headers = HeaderList(request.headers.map { HeaderList.Field(name: $0.0, value: $0.1) })
+            if let emulated = OllamaEmulator.answer(method: request.method, path: request.path, query: request.query, headers: headers, body: request.body) {
+                return FakeReply(status: emulated.status, headers: emulated.headers.fields.map { ($0.name, $0.value) }, parts: [.bytes(emulated.body)], fixedLength: true)
+            }
+            return await FakeOllama.standard(request)
+        }
+
         @Test("10,000 seeded malformed and mutated requests: only clear 2xx/3xx/4xx answers; a good request still replays byte for byte")
         func fuzz() async throws {
             let dir = try temporaryDirectory()
@@ -64,25 +98,8 @@ extension LoadSensitiveTests {
             let mutants = Self.mutants(count: 10_000, seed: 20261125)
             let started = Date()
             try await replaySession(directory: dir, configure: { $0.timing = .instant }) { port, server in
-                let statuses = NIOLockedValueBox<[Int: Int]>([:])
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    let lanes = 16
-                    for lane in 0..<lanes {
-                        group.addTask {
-                            for mutant in mutants[lane...].enumerated().filter({ $0.offset % lanes == 0 }).map(\.element) {
-                                let result = try await TestClient.send(
-                                    port: port, method: .init(rawValue: mutant.method), path: mutant.path, headers: mutant.headers,
-                                    bytes: mutant.body)
-                                statuses.withLockedValue { $0[result.status, default: 0] += 1 }
-                                if result.status >= 500 { Issue.record("\(result.status) for \(mutant.method) \(mutant.path): \(result.text.prefix(300))") }
-                            }
-                        }
-                    }
-                    try await group.waitForAll()
-                }
-                let seen = statuses.withLockedValue { $0 }
-            print("fuzz: statuses \(seen.sorted { $0.key < $1.key }) in \(Int(Date().timeIntervalSince(started))) s")
-                #expect(seen.values.reduce(0, +) == 10_000, "\(seen)")
+                let seen = try await Self.drive(port: port, mutants)
+                print("fuzz replay: statuses \(seen.sorted { $0.key < $1.key }) in \(Int(Date().timeIntervalSince(started))) s")
                 let good = try await TestClient.send(port: port, body: TestClient.messagesBody(stream: true))
                 #expect(good.status == 200)
                 #expect(good.body == recorded.withLockedValue { $0 })
@@ -90,6 +107,46 @@ extension LoadSensitiveTests {
                 #expect(server.stats.snapshot.requests >= 10_000 - admin)
             }
             #expect(Date().timeIntervalSince(started) < 90, "the fuzz run should take well under a minute alone")
+        }
+
+        @Test("2,000 mutants through each forwarding mode in front of an Ollama-like upstream: no 5xx, no crash; the server still serves", arguments: [VCRMode.record, .auto, .passthrough])
+        func fuzzForwarding(mode: VCRMode) async throws {
+            let dir = try temporaryDirectory()
+            let mutants = Self.mutants(count: 2_000, seed: 20261127 &+ UInt64(mode.rawValue.utf8.count))
+            let started = Date()
+            try await FakeOllama(script: Self.ollamaLike).run { upstreamPort in
+                var options = try serveOptions(mode: mode, directory: dir, upstreamPort: upstreamPort)
+                options.timing = .instant
+                try await TestServer.runVCR(options) { port, server in
+                    let seen = try await Self.drive(port: port, mutants)
+                    print("fuzz \(mode): statuses \(seen.sorted { $0.key < $1.key }) in \(Int(Date().timeIntervalSince(started))) s")
+                    let good = try await TestClient.send(port: port, body: TestClient.messagesBody(text: "after the fuzz", stream: true))
+                    #expect(good.status == 200 && good.text == OllamaBytes.textStreamFrames(texts: ["Hel", "lo!"]).joined())
+                    #expect(server.stats.snapshot.storeErrors == 0)
+                }
+            }
+        }
+
+        @Test("500 mutants (big heads and bodies among them) through each forwarding mode in front of an upstream that answers early: relayed or 502, never a crash", arguments: [VCRMode.record, .auto, .passthrough])
+        func fuzzEarlyAnswers(mode: VCRMode) async throws {
+            let dir = try temporaryDirectory()
+            var mutants = Self.mutants(count: 500, seed: 7 &+ UInt64(mode.rawValue.utf8.count))
+            for index in mutants.indices where index % 5 == 0 {
+                mutants[index].headers.append(("x-padding", String(repeating: "p", count: 60_000 + index)))
+            }
+            for index in mutants.indices where index % 7 == 0 {
+                mutants[index].body += Array(repeating: UInt8(ascii: " "), count: 1 << 20)
+            }
+            let upstream = EarlyAnswerTests.earlyAnswer(status: 400, reason: "Bad Request")
+            let sent = mutants
+            let started = Date()
+            try await upstream.run { upstreamPort in
+                try await TestServer.runVCR(try serveOptions(mode: mode, directory: dir, upstreamPort: upstreamPort)) { port, _ in
+                    let seen = try await Self.drive(port: port, sent, allowed: [502])
+                    print("fuzz early answers \(mode): statuses \(seen.sorted { $0.key < $1.key }) in \(Int(Date().timeIntervalSince(started))) s")
+                    #expect(try await TestClient.send(port: port, method: .GET, path: "/__vcr/health").status == 200)
+                }
+            }
         }
     }
 }
