@@ -27,8 +27,6 @@ public enum VCRError: Error, Sendable, Equatable {
     case noMatch(String)
     /// A route messages-vcr itself owns (`/__vcr/…`) that does not exist.
     case notFound(String)
-    /// A mode or feature that this build does not provide.
-    case notImplemented(String)
     /// Something inside messages-vcr failed (storage, encoding).
     case internalFailure(String)
 
@@ -43,7 +41,6 @@ public enum VCRError: Error, Sendable, Equatable {
         case .cassetteNotFound, .noMatch, .notFound: return 404
         case .requestTooLarge: return 413
         case .cassetteUnusable, .internalFailure: return 500
-        case .notImplemented: return 501
         case .upstreamUnreachable: return 502
         case .upstreamTimeout: return 504
         }
@@ -60,7 +57,7 @@ public enum VCRError: Error, Sendable, Equatable {
         case .cassetteNotFound, .noMatch, .notFound: return "not_found_error"
         case .requestTooLarge: return "request_too_large"
         case .upstreamTimeout: return "timeout_error"
-        case .cassetteUnusable, .internalFailure, .notImplemented, .upstreamUnreachable: return "api_error"
+        case .cassetteUnusable, .internalFailure, .upstreamUnreachable: return "api_error"
         }
     }
 
@@ -87,8 +84,6 @@ public enum VCRError: Error, Sendable, Equatable {
             return "messages-vcr: the request body did not arrive within \(Self.formatSeconds(seconds)) s"
         case .noMatch(let detail), .notFound(let detail):
             return "messages-vcr: \(detail)"
-        case .notImplemented(let what):
-            return "messages-vcr: \(what) is not implemented"
         case .internalFailure(let reason):
             return "messages-vcr: internal error: \(reason)"
         }

@@ -145,6 +145,14 @@ public struct ServeOptionError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description.hasPrefix("messages-vcr: ") ? String(description.dropFirst(14)) : description }
 
     static func listenFailure(host: String, port: Int, error: any Error) -> ServeOptionError? {
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case EADDRINUSE: return .init("cannot listen on \(host):\(port): address already in use")
+            case EADDRNOTAVAIL: return .init("cannot listen on \(host):\(port): cannot assign requested address (\(host) is not an address of this machine)")
+            default: return .init("cannot listen on \(host):\(port): \(error)")
+            }
+        }
+        // Resolver errors (an unknown --host name) have no typed form here.
         let text = String(describing: error)
         if text.contains("Address already in use") { return .init("cannot listen on \(host):\(port): address already in use") }
         if text.contains("Cannot assign requested address") || text.contains("bind") {

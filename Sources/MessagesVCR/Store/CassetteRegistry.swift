@@ -53,9 +53,4 @@ public final class CassetteRegistry: Sendable {
             return store
         }
     }
-
-    /// The stores opened so far.
-    public var openStores: [CassetteStore] {
-        open.withLockedValue { Array($0.values) }
-    }
 }
