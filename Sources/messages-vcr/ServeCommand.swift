@@ -48,6 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("preset"), help: ArgumentHelp("Bundle of match rules for a client (repeatable): claude-code.", valueName: "name"))
     var preset: [String] = []
 
+    @Option(name: .customLong("miss-status"), help: ArgumentHelp("HTTP status of a miss (default 404; 400 with --preset claude-code, whose users then see the explanation). x-vcr-miss: 1 marks it either way.", valueName: "code"))
+    var missStatus: Int?
+
     @Flag(help: "Turn every default match rule off (metadata and cache_control are matched, so is the query string).")
     var strict = false
 
@@ -131,6 +134,10 @@ struct ServeCommand: AsyncParsableCommand {
         options.onExhausted = onExhausted
         options.reportPath = report
         options.failOnMiss = failOnMiss
+        if let missStatus, !(400...599).contains(missStatus) {
+            throw ServeOptionError("--miss-status \(missStatus) is not an error status: use 400 to 599")
+        }
+        options.missStatus = MatchPreset.missStatus(option: missStatus, presets: preset)
         do {
             options.timing = try TimingPolicy(parsing: timing, speed: speed)
             options.rules = try MatchRules(ignore: ignore, normalize: normalize, presets: preset, strict: strict, matchHeaders: matchHeader)

@@ -46,6 +46,7 @@ struct CommandLineTests {
         (["serve", "--cassette-dir", "/nonexistent-dir"], "cassette folder /nonexistent-dir does not exist"),
         (["serve", "--upstream", "not a url"], "upstream URL \"not a url\" does not parse"),
         (["serve", "--cassette", "../escape"], "invalid cassette name"),
+        (["serve", "--miss-status", "200"], "--miss-status 200 is not an error status: use 400 to 599"),
     ])
     func badFlags(arguments: [String], message: String) async throws {
         let result = try await Self.run(arguments)

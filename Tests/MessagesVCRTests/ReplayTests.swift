@@ -291,4 +291,25 @@ struct ReplayTests {
             }
         }
     }
+
+    @Test("--miss-status sets a miss's status (x-vcr-miss stays); --preset claude-code makes it 400, which Claude Code prints with its message")
+    func missStatus() async throws {
+        #expect(MatchPreset.missStatus(option: nil, presets: []) == 404)
+        #expect(MatchPreset.missStatus(option: nil, presets: ["claude-code"]) == 400)
+        #expect(MatchPreset.missStatus(option: 409, presets: ["claude-code"]) == 409)
+        let dir = try temporaryDirectory()
+        try await recordSession(directory: dir, fake: FakeOllama()) { port in
+            _ = try await TestClient.send(port: port, body: TestClient.messagesBody())
+        }
+        try await replaySession(directory: dir, configure: { $0.missStatus = 400 }) { port, server in
+            let miss = try await TestClient.send(port: port, body: TestClient.messagesBody(text: "Hello, who are you?"))
+            #expect(miss.status == 400)
+            #expect(miss.header("x-vcr-miss") == "1")
+            let id = try #require(try await storedInteractions(server).first).id
+            #expect(miss.text.hasPrefix(#"{"type":"error","error":{"type":"invalid_request_error","message":"messages-vcr: no recording matches POST /v1/messages in cassette test; nearest is \#(id) (model qwen3-coder, \"Hello, how are you?\"): messages[0].content: recorded \"Hello, how are you?\" ≠ received \"Hello, who are you?\""},"request_id":"req_"#), "\(miss.text)")
+            let journal = try await TestClient.send(port: port, method: .GET, path: "/__vcr/journal").text
+            #expect(journal.contains(#""result":"miss","status":400"#), "\(journal)")
+            #expect(try await TestClient.send(port: port, method: .GET, path: "/__vcr/health").text.contains(#""miss_status":400"#))
+        }
+    }
 }

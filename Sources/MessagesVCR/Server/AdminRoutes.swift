@@ -89,6 +89,7 @@ struct AdminRoutes: Sendable {
             "upstream": .string(options.upstream.description),
             "timing": .string(options.timing.description),
             "on_exhausted": .string(options.onExhausted.rawValue),
+            "miss_status": .int(options.missStatus),
             "rules": .array(options.rules.summary.map { .string($0) }),
             "sessions": .array(engine.cursors.sessions.map { .string($0) }),
             "fault": options.fault.map { .string($0.description) } ?? .null,

@@ -25,10 +25,15 @@ enum HTTPConversions {
     }
 
     /// An Anthropic-shaped JSON error for one of messages-vcr's own errors.
-    static func errorResponse(_ error: VCRError, extraHeaders: HeaderList = HeaderList()) -> Response {
+    /// - Parameter status: a status other than the error's own (its `error.type` then follows the status).
+    static func errorResponse(_ error: VCRError, status: Int? = nil, extraHeaders: HeaderList = HeaderList()) -> Response {
         var headers = HeaderList(pairs: [("Content-Type", "application/json")])
         headers.fields.append(contentsOf: extraHeaders.fields)
-        return response(status: error.status, headers: headers, body: AnthropicErrorBody.encode(error))
+        guard let status, status != error.status else {
+            return response(status: error.status, headers: headers, body: AnthropicErrorBody.encode(error))
+        }
+        let type = AnthropicErrorBody.ollamaErrorType(forStatus: status)
+        return response(status: status, headers: headers, body: AnthropicErrorBody.encode(type: type, message: error.message))
     }
 
     /// A JSON document answer (admin routes).

@@ -44,6 +44,8 @@ public struct ServeOptions: Sendable {
     public var rules: MatchRules = try! MatchRules()
     /// When replayed chunks are written (a request's `x-vcr-timing` header overrides it).
     public var timing: TimingPolicy = .original(speed: 1)
+    /// The status of a miss (`--miss-status`; `--preset claude-code` makes it 400). `x-vcr-miss: 1` marks it whatever it is.
+    public var missStatus: Int = 404
     /// What a session gets after the last identical recording.
     public var onExhausted: ExhaustedPolicy = .repeatLast
     /// Where the coverage report is written on shutdown (nil: nowhere).

@@ -111,8 +111,8 @@ struct Stage: Sendable {
         default: (result, message) = (.miss, try await engine.diagnose(query, in: store, cassetteName: cassette.name))
         }
         let error = VCRError.noMatch(message)
-        server.report(RequestOutcome(note, result, status: error.status, detail: error.message))
-        return HTTPConversions.errorResponse(error, extraHeaders: HeaderList(pairs: [("x-vcr-miss", "1")]))
+        server.report(RequestOutcome(note, result, status: options.missStatus, detail: error.message))
+        return HTTPConversions.errorResponse(error, status: options.missStatus, extraHeaders: HeaderList(pairs: [("x-vcr-miss", "1")]))
     }
 
     /// Writes a prepared recording (faults applied) and reports it when it ends.
