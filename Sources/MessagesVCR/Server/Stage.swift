@@ -101,7 +101,7 @@ struct Stage: Sendable {
             return try await play(generated, result: .synthesized, detail: nil)
         }
         if auto, let store {
-            guard !store.path.hasSuffix(".json") else { throw VCRError.cassetteReadOnly(path: store.path) }
+            guard !store.isReadOnly else { throw VCRError.cassetteReadOnly(path: store.path) }
             return try await forward(recordInto: store, key: query.key)
         }
         let result: RequestResult
