@@ -38,13 +38,15 @@ struct ShowCommand: AsyncParsableCommand {
     @Argument(help: "The interaction id (see list).") var id: String
     @Flag(help: "Show the system prompt and tool definitions whole.") var full = false
     @Flag(help: "Print the exact recorded response body bytes, nothing else.") var raw = false
+    @OptionGroup(title: "Matching (what serve would match on, and learn)") var match: MatchOptions
 
     func run() async throws {
+        let rules = try match.rules()
         let interaction = try await CassetteTool.interactions([id], in: cassette.open())[0]
         if raw {
             printBytes(interaction.response.body)
         } else {
-            print(InteractionView(interaction, full: full).lines.joined(separator: "\n"))
+            print(InteractionView(interaction, full: full, rules: rules).lines.joined(separator: "\n"))
         }
     }
 }

@@ -39,23 +39,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("upstream-timeout"), help: "Longest silence (seconds) allowed inside an upstream body.")
     var upstreamTimeout: Double = 600
 
-    @Option(name: .customLong("ignore"), help: ArgumentHelp("JSON path left out of matching (repeatable), e.g. 'messages[*].content[*].cache_control'.", valueName: "path"))
-    var ignore: [String] = []
-
-    @Option(name: .customLong("normalize"), help: ArgumentHelp("Rewrite every body string before matching (repeatable).", valueName: "regex=>replacement"))
-    var normalize: [String] = []
-
-    @Option(name: .customLong("preset"), help: ArgumentHelp("Bundle of match rules for a client (repeatable): claude-code.", valueName: "name"))
-    var preset: [String] = []
+    @OptionGroup var match: MatchOptions
 
     @Option(name: .customLong("miss-status"), help: ArgumentHelp("HTTP status of a miss (default 404; 400 with --preset claude-code, whose users then see the explanation). x-vcr-miss: 1 marks it either way.", valueName: "code"))
     var missStatus: Int?
-
-    @Flag(help: "Turn every default match rule off (metadata and cache_control are matched, so is the query string).")
-    var strict = false
-
-    @Option(name: .customLong("match-header"), help: ArgumentHelp("Request header that must match too (repeatable).", valueName: "name"))
-    var matchHeader: [String] = []
 
     @Option(help: ArgumentHelp("Replay pacing: original, instant, fixed:MS (MS before each chunk) or speed:X.", valueName: "policy"))
     var timing = "original"
@@ -137,10 +124,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let missStatus, !(400...599).contains(missStatus) {
             throw ServeOptionError("--miss-status \(missStatus) is not an error status: use 400 to 599")
         }
-        options.missStatus = MatchPreset.missStatus(option: missStatus, presets: preset)
+        options.missStatus = MatchPreset.missStatus(option: missStatus, presets: match.preset)
         do {
             options.timing = try TimingPolicy(parsing: timing, speed: speed)
-            options.rules = try MatchRules(ignore: ignore, normalize: normalize, presets: preset, strict: strict, matchHeaders: matchHeader)
+            options.rules = try match.rules()
             options.fault = try fault.map { try FaultPlan(parsing: $0) }
             options.modelAliases = try ModelAliases(modelAlias)
             options.redactor = try Redactor(extra: redact)

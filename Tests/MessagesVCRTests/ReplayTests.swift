@@ -137,7 +137,7 @@ struct ReplayTests {
             #expect(miss.header("x-vcr-miss") == "1")
             #expect(miss.header("content-type") == "application/json")
             let interaction = try #require(try await storedInteractions(server).first)
-            let expected = #"{"type":"error","error":{"type":"not_found_error","message":"messages-vcr: no recording matches POST /v1/messages in cassette test; nearest is \#(interaction.id) (model qwen3-coder, \"hi\"): messages[2].content[0].text: recorded \"list files\" ≠ received \"list all files\""},"request_id":"req_"#
+            let expected = #"{"type":"error","error":{"type":"not_found_error","message":"messages-vcr: no recording matches POST /v1/messages in cassette test; nearest is \#(interaction.id) (model qwen3-coder, \"hi\"): messages[2].content[0].text: recorded \"list files\" ≠ received \"list all files\"; not matched (Ollama does not read them): metadata"},"request_id":"req_"#
             #expect(miss.text.hasPrefix(expected), "\(miss.text)")
             let journal = try await TestClient.send(port: port, method: .GET, path: "/__vcr/journal")
             #expect(journal.text.contains(#""result":"miss""#))

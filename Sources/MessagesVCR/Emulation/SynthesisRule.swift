@@ -8,9 +8,13 @@
 ///  "answer": {"content": [{"type": "tool_use", "name": "Bash", "input": {"command": "echo hi", "description": "Print hi"}}]}}
 /// ```
 /// Conditions (all optional, all must hold): `model` (a glob), `path` (default `/v1/messages`),
-/// `stream`, `last_user_text_contains`, `has_tool_result` (the last user message carries a
-/// `tool_result`), `tool_available` (a tool of that name is offered). In answer texts,
-/// `{{tool_result}}` stands for the text of the last `tool_result`.
+/// `stream`, `last_user_text_contains`, `any_user_text_contains` (any user message's text),
+/// `has_tool_result` (the last user message carries a
+/// `tool_result`), `tool_result_count` (how many `tool_result` blocks the conversation holds),
+/// `tool_available` (a tool of that name is offered). In answer texts and tool inputs,
+/// `{{tool_result}}` stands for the text of the last `tool_result`, and `{{cwd}}` for the working
+/// directory the request names (Claude Code's `Primary working directory:` line), as a model
+/// builds absolute paths from it.
 public struct SynthesisRule: Sendable {
     /// Stable id (12 hex), unique in its cassette.
     public var id: String
@@ -27,7 +31,7 @@ public struct SynthesisRule: Sendable {
     /// - Throws: ``OllamaAnswer/ParseError``.
     public init(id: String, seq: Int = 0, seed: UInt64, definition: JSONValue) throws {
         guard let when = definition["when"], when.objectMembers != nil else { throw OllamaAnswer.ParseError("\"when\" must be an object of conditions") }
-        let known: Set<String> = ["model", "path", "stream", "last_user_text_contains", "has_tool_result", "tool_available"]
+        let known: Set<String> = ["model", "path", "stream", "last_user_text_contains", "any_user_text_contains", "has_tool_result", "tool_result_count", "tool_available"]
         if let unknown = when.objectMembers?.first(where: { !known.contains($0.key) }) {
             throw OllamaAnswer.ParseError("unknown condition \"\(unknown.key)\" (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -51,7 +55,13 @@ public struct SynthesisRule: Sendable {
         if let stream = when["stream"]?.boolValue, stream != (body["stream"]?.boolValue ?? false) { return false }
         let lastUser = body["messages"]?.arrayValue?.last { $0["role"]?.stringValue == "user" }
         if let needle = when["last_user_text_contains"]?.stringValue, !Self.text(of: lastUser).contains(needle) { return false }
+        if let needle = when["any_user_text_contains"]?.stringValue,
+            !(body["messages"]?.arrayValue ?? []).contains(where: { $0["role"]?.stringValue == "user" && Self.text(of: $0).contains(needle) })
+        {
+            return false
+        }
         if let wanted = when["has_tool_result"]?.boolValue, wanted != (Self.lastToolResult(in: lastUser) != nil) { return false }
+        if let wanted = when["tool_result_count"]?.intValue, wanted != Self.toolResultCount(in: body) { return false }
         if let tool = when["tool_available"]?.stringValue, !(body["tools"]?.arrayValue ?? []).contains(where: { $0["name"]?.stringValue == tool }) {
             return false
         }
@@ -66,11 +76,23 @@ public struct SynthesisRule: Sendable {
         var answer = self.answer
         let lastUser = body["messages"]?.arrayValue?.last { $0["role"]?.stringValue == "user" }
         let toolResult = Self.lastToolResult(in: lastUser) ?? ""
+        let cwd = Self.workingDirectory(in: body) ?? ""
+        func fill(_ text: String) -> String {
+            text.replacingOccurrences(of: "{{tool_result}}", with: toolResult).replacingOccurrences(of: "{{cwd}}", with: cwd)
+        }
+        func fill(_ value: JSONValue) -> JSONValue {
+            switch value {
+            case .string(let text): return .string(fill(text))
+            case .array(let items): return .array(items.map(fill))
+            case .object(let members): return .object(members.map { JSONMember($0.key, fill($0.value)) })
+            default: return value
+            }
+        }
         answer.blocks = answer.blocks.map { block in
             switch block {
-            case .text(let text): return .text(text.replacingOccurrences(of: "{{tool_result}}", with: toolResult))
-            case .thinking(let text): return .thinking(text.replacingOccurrences(of: "{{tool_result}}", with: toolResult))
-            case .toolUse: return block
+            case .text(let text): return .text(fill(text))
+            case .thinking(let text): return .thinking(fill(text))
+            case .toolUse(let name, let input, let id): return .toolUse(name: name, input: fill(input), id: id)
             }
         }
         let digest = SHA256.digest(seedMaterial)
@@ -84,6 +106,33 @@ public struct SynthesisRule: Sendable {
         guard let content = message?["content"] else { return "" }
         if let text = content.stringValue { return text }
         return (content.arrayValue ?? []).compactMap { $0["type"]?.stringValue == "text" ? $0["text"]?.stringValue : nil }.joined()
+    }
+
+    /// How many `tool_result` blocks the conversation holds.
+    static func toolResultCount(in body: JSONValue) -> Int {
+        (body["messages"]?.arrayValue ?? []).reduce(0) { count, message in
+            count + (message["content"]?.arrayValue ?? []).filter { $0["type"]?.stringValue == "tool_result" }.count
+        }
+    }
+
+    /// The directory named by the first `Primary working directory: ` line in the system prompt or messages.
+    static func workingDirectory(in body: JSONValue) -> String? {
+        let marker = "Primary working directory: "
+        var found: String?
+        func search(_ value: JSONValue) {
+            guard found == nil else { return }
+            switch value {
+            case .string(let text):
+                guard let start = text.range(of: marker) else { return }
+                found = String(text[start.upperBound...].prefix { $0 != "\n" })
+            case .array(let items): items.forEach(search)
+            case .object(let members): members.forEach { search($0.value) }
+            default: break
+            }
+        }
+        search(body["system"] ?? .null)
+        search(body["messages"] ?? .null)
+        return found
     }
 
     /// The text of the message's last `tool_result` block, or nil when it has none.

@@ -6,6 +6,9 @@ public struct MatchPreset: Sendable {
     public let ignore: [String]
     /// Extra `REGEX=>REPLACEMENT` normalisers.
     public let normalize: [String]
+    /// Extra `NAME=REGEX` learners: machine-specific values matched as placeholders and rewritten
+    /// from the recorded to the live value in answers.
+    public var learn: [String] = []
     /// The status a miss gets unless `--miss-status` says otherwise (nil: 404).
     public var missStatus: Int? = nil
 
@@ -20,18 +23,26 @@ public struct MatchPreset: Sendable {
         option ?? presets.lazy.compactMap { named($0)?.missStatus }.first ?? 404
     }
 
-    /// What differs when the same Claude Code (2.1.x, `-p`) command runs on another machine, in
-    /// another folder or on another day: the environment lines of its `role:"system"` message, the
-    /// memory folder path (which embeds the working directory) and the `cc_version=` billing suffix.
+    /// What differs when the same Claude Code (2.1.x) session runs on another machine, in another
+    /// folder or on another day. Learned (matched as placeholders, rewritten in answers): the
+    /// working directory, the home folder and the `~/.claude/projects/<slug>` folder, and the ids
+    /// Claude Code mints for subagents. Normalised (matched as placeholders, never rewritten): the
+    /// git status snapshot (branch, changed files, recent commits), the date, the OS version and the
+    /// `cc_version=` billing suffix.
     public static let claudeCode = MatchPreset(
         name: "claude-code",
         ignore: [],
         normalize: [
-            #"Primary working directory: [^\n]*=>Primary working directory: <cwd>"#,
+            #"(?s)# gitStatus\n.*?(?=\n\nClaude Code attached this context|</system-reminder>|$)=># gitStatus <git-status>"#,
             #"Today's date is \d{4}-\d{2}-\d{2}\.=>Today's date is <date>."#,
             #"OS Version: [^\n]*=>OS Version: <os>"#,
-            #"[^\s"'`()]*/\.claude/projects/[^/\s]+/memory/=><claude-memory>/"#,
             #"cc_version=[^;\s]*=>cc_version=<version>"#,
+        ],
+        learn: [
+            #"claude-project=((?:/[^\s"'`()<>]*)?/\.claude/projects/[^/\s"'`()<>]+)"#,
+            #"cwd=Primary working directory: ([^\n]+)"#,
+            #"home=(/[^\s"'`()<>]*?)/\.claude/projects/"#,
+            #"agent=agentId: ([0-9a-f]{8,})"#,
         ],
         // Claude Code shows the message of a 400 as "API Error: 400 <message>" and does not retry it;
         // a 404 becomes "There's an issue with the selected model", and 409/5xx are retried first.

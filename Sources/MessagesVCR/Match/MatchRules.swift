@@ -1,20 +1,23 @@
 /// What makes a request match a recording: method, path, (optionally) query and headers, and the
-/// canonical JSON body after the ignore paths and text normalisers are applied.
+/// canonical JSON body: the fields Ollama reads (every field with `--strict`), less the ignore
+/// paths, with machine-specific values as placeholders and the text normalisers applied.
 public struct MatchRules: Sendable {
+    /// Whether every body field is matched (`--strict`), not only those Ollama reads.
+    public var strict: Bool
     /// Nodes removed from bodies before matching.
     public var ignore: [JSONPath]
     /// Rewrites applied to every string in bodies before matching.
     public var normalizers: [TextNormalizer]
+    /// `--rewrite` pairs: both sides are one placeholder in matching; answers get the live side.
+    public var rewrites: [MachineValues.Rewrite]
+    /// `--learn` rules (and the presets'): values each request states about its machine.
+    public var learners: [MachineValues.Learner]
     /// Whether the query string is part of the match (Ollama ignores it, so by default it is not).
     public var matchQuery: Bool
     /// Lower-cased names of request headers that are part of the match.
     public var headers: [String]
     /// Names of the presets in force.
     public var presets: [String]
-
-    /// The defaults: Ollama ignores `metadata` (Claude Code puts a per-run session id there) and
-    /// prompt caching, and never reads the query string.
-    public static let defaultIgnore = ["metadata", "**.cache_control"]
 
     /// Bodies nested deeper than this are matched on their raw bytes (never parsed into a tree).
     static let maxCanonicalDepth = 512
@@ -24,20 +27,30 @@ public struct MatchRules: Sendable {
     ///   - ignore: `--ignore` paths, added to the defaults.
     ///   - normalize: `--normalize` rules.
     ///   - presets: `--preset` names (`claude-code`).
-    ///   - strict: `--strict`: no default ignore paths, and the query string is matched.
+    ///   - strict: `--strict`: every body field is matched (not only those Ollama reads), and the query string.
     ///   - matchHeaders: `--match-header` names.
-    /// - Throws: ``RuleError`` for an unknown preset, a bad path or a bad normaliser.
-    public init(ignore: [String] = [], normalize: [String] = [], presets: [String] = [], strict: Bool = false, matchHeaders: [String] = []) throws {
-        var paths = strict ? [] : Self.defaultIgnore
+    ///   - rewrite: `--rewrite 'RECORDED=>LIVE'` pairs.
+    ///   - learn: `--learn 'NAME=REGEX'` rules, added to the presets'.
+    /// - Throws: ``RuleError`` for an unknown preset, a bad path, normaliser, rewrite or learner.
+    public init(
+        ignore: [String] = [], normalize: [String] = [], presets: [String] = [], strict: Bool = false, matchHeaders: [String] = [],
+        rewrite: [String] = [], learn: [String] = []
+    ) throws {
+        var paths: [String] = []
         var rules = normalize
+        var learnRules: [String] = []
         for preset in presets {
             guard let bundle = MatchPreset.named(preset) else {
                 throw RuleError("unknown preset \"\(preset)\" (known: \(MatchPreset.all.map(\.name).joined(separator: ", ")))")
             }
             paths += bundle.ignore
             rules += bundle.normalize
+            learnRules += bundle.learn
         }
         paths += ignore
+        self.rewrites = try rewrite.map(MachineValues.Rewrite.init(rule:))
+        self.learners = try (learnRules + learn).map(MachineValues.Learner.init(rule:))
+        self.strict = strict
         do {
             self.ignore = try paths.map(JSONPath.init)
             self.normalizers = try rules.map { try TextNormalizer(rule: $0) }
@@ -60,13 +73,19 @@ public struct MatchRules: Sendable {
 
     /// The rules in force, one line each, for the startup log and `/__vcr/health`.
     public var summary: [String] {
-        var lines = ["ignore: " + (ignore.isEmpty ? "(nothing)" : ignore.map(\.description).joined(separator: ", "))]
+        var lines = [strict ? "fields: all (--strict)" : "fields: those Ollama reads (\(Self.unreadExamples), … left out)"]
+        lines.append("ignore: " + (ignore.isEmpty ? "(nothing)" : ignore.map(\.description).joined(separator: ", ")))
         lines.append("query string: " + (matchQuery ? "matched" : "ignored"))
         lines.append("headers matched: " + (headers.isEmpty ? "none" : headers.joined(separator: ", ")))
         if !presets.isEmpty { lines.append("presets: " + presets.joined(separator: ", ")) }
         for normalizer in normalizers { lines.append("normalize: \(normalizer)") }
+        for rewrite in rewrites { lines.append("rewrite: \(rewrite)") }
+        for learner in learners { lines.append("learn: \(learner)") }
         return lines
     }
+
+    /// Fields Ollama never reads, named in the summary.
+    static let unreadExamples = "tool_choice, metadata, cache_control, unknown fields"
 
     /// Identifies these rules; a stored match key computed under other rules is recomputed.
     public var fingerprint: String {
@@ -100,12 +119,49 @@ public struct MatchRules: Sendable {
     /// `body` with the rules applied.
     /// - Parameter parsed: `body` already parsed by ``parseForMatching(_:)`` (parsed here when omitted).
     public func canonicalBody(_ body: [UInt8], parsed: JSONValue?? = nil) -> CanonicalBody {
+        canonicalForm(body, parsed: parsed).body
+    }
+
+    /// `body` with the rules applied, and the machine-specific values it states (in the order
+    /// they first appear), which the canonical body holds as placeholders.
+    public func canonicalForm(_ body: [UInt8], parsed: JSONValue?? = nil) -> (body: CanonicalBody, learned: [MachineValues.Learned]) {
         guard var value = parsed ?? Self.parseForMatching(body) else {
-            return .raw(body)
+            return (.raw(body), [])
         }
+        if !strict { value = OllamaReadFields.project(value) }
         for path in ignore { value = path.removing(from: value) }
-        if !normalizers.isEmpty { value = normalize(value) }
-        return .json(value)
+        let learned = learn(from: value)
+        var pairs = learned.map { (value: $0.value, replacement: $0.placeholder) }
+        for (index, rewrite) in rewrites.enumerated() {
+            let placeholder = index == 0 ? "<rewrite>" : "<rewrite#\(index + 1)>"
+            pairs += [(rewrite.recorded, placeholder), (rewrite.live, placeholder)]
+        }
+        let replacer = ValueReplacer(pairs)
+        if !replacer.isEmpty || !normalizers.isEmpty { value = mapStrings(value) { text in normalizers.reduce(replacer.replace(text).text) { $1.apply($0) } } }
+        return (.json(value), learned)
+    }
+
+    /// The machine-specific values `body` states (none without learners).
+    public func learnedValues(_ body: [UInt8]) -> [MachineValues.Learned] {
+        guard !learners.isEmpty else { return [] }
+        return canonicalForm(body).learned
+    }
+
+    /// The body paths matching leaves out because Ollama does not read them (none with `--strict`).
+    public func leftOut(_ body: [UInt8]) -> [String] {
+        guard !strict, let value = Self.parseForMatching(body) else { return [] }
+        return OllamaReadFields.leftOut(of: value)
+    }
+
+    private func learn(from value: JSONValue) -> [MachineValues.Learned] {
+        guard !learners.isEmpty else { return [] }
+        var texts: [String] = []
+        forEachString(value) { texts.append($0) }
+        return learners.flatMap { learner in
+            var values: [String] = []
+            for text in texts { learner.collect(from: text, into: &values) }
+            return values.enumerated().map { MachineValues.Learned(name: learner.name, ordinal: $0.offset + 1, value: $0.element) }
+        }
     }
 
     /// The match key of `request`: a SHA-256 over method, path, the matched query and headers,
@@ -127,16 +183,25 @@ public struct MatchRules: Sendable {
         return SHA256.hex(material)
     }
 
-    private func normalize(_ value: JSONValue) -> JSONValue {
+    private func mapStrings(_ value: JSONValue, _ transform: (String) -> String) -> JSONValue {
         switch value {
         case .string(let text):
-            return .string(normalizers.reduce(text) { $1.apply($0) })
+            return .string(transform(text))
         case .array(let items):
-            return .array(items.map(normalize))
+            return .array(items.map { mapStrings($0, transform) })
         case .object(let members):
-            return .object(members.map { JSONMember($0.key, normalize($0.value)) })
+            return .object(members.map { JSONMember($0.key, mapStrings($0.value, transform)) })
         default:
             return value
+        }
+    }
+
+    private func forEachString(_ value: JSONValue, _ body: (String) -> Void) {
+        switch value {
+        case .string(let text): body(text)
+        case .array(let items): for item in items { forEachString(item, body) }
+        case .object(let members): for member in members { forEachString(member.value, body) }
+        default: break
         }
     }
 

@@ -24,6 +24,8 @@ public final class Journal: Sendable {
         public var detail: String?
         /// The timing used for a replay.
         public var timing: String?
+        /// Recorded machine-specific values the replay rewrote to this machine's.
+        public var substitutions: [MachineValues.Substitution] = []
     }
 
     private let capacity: Int
@@ -70,6 +72,11 @@ public final class Journal: Sendable {
                 if let status = entry.status { members.append(JSONMember("status", .int(status))) }
                 if let timing = entry.timing { members.append(JSONMember("timing", .string(timing))) }
                 if let detail = entry.detail { members.append(JSONMember("detail", .string(detail))) }
+                if !entry.substitutions.isEmpty {
+                    members.append(JSONMember("rewrites", .array(entry.substitutions.map { value in
+                        .object(["name": .string(value.name), "recorded": .string(value.recorded), "live": .string(value.live)])
+                    })))
+                }
                 return .object(members)
             })
         ])

@@ -41,12 +41,22 @@ final class ReplayEngine: Sendable {
         var body: MatchRules.CanonicalBody
         var key: String
         var session: String
+        /// The machine-specific values the request states (``MatchRules/learners``).
+        var learned: [MachineValues.Learned] = []
     }
 
     /// Makes `request` ready for lookup.
     func query(for request: RecordedRequest, session: String, parsed: JSONValue?? = nil) -> Query {
-        let body = rules.canonicalBody(request.body, parsed: parsed)
-        return Query(request: request, body: body, key: rules.key(for: request, body: body), session: session)
+        let (body, learned) = rules.canonicalForm(request.body, parsed: parsed)
+        return Query(request: request, body: body, key: rules.key(for: request, body: body), session: session, learned: learned)
+    }
+
+    /// `replay` made to fit the machine `query` comes from: the recorded machine-specific values
+    /// rewritten to the live ones (``AnswerRewriter``), with the substitutions used and how often.
+    func localize(_ replay: PreparedReplay, for query: Query) -> AnswerRewriter.Result {
+        let substitutions = MachineValues.substitutions(recorded: replay.recordedValues, live: query.learned, rewrites: rules.rewrites)
+        guard !substitutions.isEmpty else { return AnswerRewriter.Result(replay: replay, used: []) }
+        return AnswerRewriter(substitutions).rewrite(replay)
     }
 
     /// Looks `query` up in `store` (nil: the cassette file does not exist).
@@ -130,7 +140,8 @@ final class ReplayEngine: Sendable {
         guard let interaction = try await store.interaction(id: id) else {
             throw VCRError.internalFailure("recording \(id) vanished from \(store.path)")
         }
-        let ready = PreparedReplay(interaction)
+        var ready = PreparedReplay(interaction)
+        ready.recordedValues = rules.learnedValues(interaction.request.body)
         prepared.withLockedValue { cache in
             if cache.count >= Self.preparedCapacity { cache.removeAll(keepingCapacity: true) }
             cache[cacheKey] = ready
@@ -175,12 +186,25 @@ final class ReplayEngine: Sendable {
             let score = Self.commonPrefix(body.bytes, received)
             if best == nil || score > best!.score { best = (entry, recorded, body, score) }
         }
-        guard let nearest = best else { return head }
+        let unread = unreadNote(query)
+        guard let nearest = best else { return head + unread }
         let summary = RequestSummary(body: nearest.request.body)
         var label = "nearest is \(nearest.entry.id) (model \(summary.model ?? "?")"
         if let text = summary.firstUserText { label += ", " + JSONDiff.quote(Self.cut(text, 40)) }
         label += ")"
         return head + "; " + label + ": " + differences(recorded: nearest.request, recordedBody: nearest.body, received: query).joined(separator: "; ")
+            + unread
+    }
+
+    /// How many left-out paths a miss message names.
+    private static let unreadShown = 6
+
+    /// `; not matched (Ollama does not read them): a, b` for the fields matching left out of the request.
+    private func unreadNote(_ query: Query) -> String {
+        let paths = rules.leftOut(query.request.body)
+        guard !paths.isEmpty else { return "" }
+        let shown = paths.prefix(Self.unreadShown).joined(separator: ", ") + (paths.count > Self.unreadShown ? ", …" : "")
+        return "; not matched (Ollama does not read them): " + shown
     }
 
     private func differences(recorded: RecordedRequest, recordedBody: MatchRules.CanonicalBody, received: Query) -> [String] {

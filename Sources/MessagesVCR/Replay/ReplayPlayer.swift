@@ -21,6 +21,8 @@ struct PreparedReplay: Sendable {
     var ttfbNanos: UInt64
     var outcome: Outcome
     var errorMessage: String?
+    /// The machine-specific values the recorded request stated (set when the rules learn any).
+    var recordedValues: [MachineValues.Learned] = []
 
     init(_ interaction: Interaction) {
         let response = interaction.response

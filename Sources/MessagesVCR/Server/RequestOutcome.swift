@@ -45,10 +45,12 @@ struct RequestOutcome: Sendable {
     var timing: String?
     /// For the log line only (e.g. `replayed (cut)`); defaults to the result.
     var logNote: String?
+    /// Recorded values a replay rewrote to live ones.
+    var substitutions: [MachineValues.Substitution]
 
     init(
         _ note: RequestNote, _ result: RequestResult, status: Int?, interactionID: String? = nil, detail: String? = nil,
-        timing: String? = nil, logNote: String? = nil
+        timing: String? = nil, logNote: String? = nil, substitutions: [MachineValues.Substitution] = []
     ) {
         self.note = note
         self.result = result
@@ -57,11 +59,12 @@ struct RequestOutcome: Sendable {
         self.detail = detail
         self.timing = timing
         self.logNote = logNote
+        self.substitutions = substitutions
     }
 
     var journalEntry: Journal.Entry {
         Journal.Entry(
             time: note.time, session: note.session, method: note.method, path: note.path, cassette: note.cassette.name, result: result,
-            interactionID: interactionID, status: status, detail: detail, timing: timing)
+            interactionID: interactionID, status: status, detail: detail, timing: timing, substitutions: substitutions)
     }
 }

@@ -87,9 +87,11 @@ struct Stage: Sendable {
         }
         let query = engine.query(for: request, session: note.session, parsed: .some(parsed))
         let lookup = try await engine.lookup(query, in: store, cassetteName: cassette.name, completeOnly: auto)
-        if case .hit(let replay, let position, let count) = lookup {
-            let detail = count > 1 ? "recording \(min(position, count - 1) + 1) of \(count)" : nil
-            return try await play(replay, result: .replayed, detail: detail)
+        if case .hit(let recorded, let position, let count) = lookup {
+            let local = engine.localize(recorded, for: query)
+            let rewrites = local.used.isEmpty ? nil : "rewrote " + local.used.map { "\($0.substitution) (\($0.count)×)" }.joined(separator: ", ")
+            let detail = [count > 1 ? "recording \(min(position, count - 1) + 1) of \(count)" : nil, rewrites].compactMap { $0 }.joined(separator: "; ")
+            return try await play(local.replay, result: .replayed, detail: detail.isEmpty ? nil : detail, substitutions: local.used.map(\.substitution))
         }
         if case .miss = lookup, let emulated = OllamaEmulator.answer(
             method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.body)
@@ -116,7 +118,9 @@ struct Stage: Sendable {
     }
 
     /// Writes a prepared recording (faults applied) and reports it when it ends.
-    private func play(_ prepared: PreparedReplay, result: RequestResult, detail: String?) async throws -> Response {
+    private func play(
+        _ prepared: PreparedReplay, result: RequestResult, detail: String?, substitutions: [MachineValues.Substitution] = []
+    ) async throws -> Response {
         let fault = replayFault()
         let replay = fault.map { FaultInjector.apply($0, to: prepared) } ?? prepared
         var extra = HTTPFields()
@@ -126,7 +130,7 @@ struct Stage: Sendable {
         return try await ReplayPlayer().response(for: replay, timing: timing, arrival: arrival, extraHeaders: extra) { complete in
             server.report(RequestOutcome(
                 note, result, status: replay.status ?? 502, interactionID: replay.interactionID, detail: details.isEmpty ? nil : details,
-                timing: timing.description, logNote: complete ? result.rawValue : "\(result.rawValue) (cut)"))
+                timing: timing.description, logNote: complete ? result.rawValue : "\(result.rawValue) (cut)", substitutions: substitutions))
         }
     }
 

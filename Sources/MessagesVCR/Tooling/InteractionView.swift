@@ -5,11 +5,14 @@ public struct InteractionView: Sendable {
     public var interaction: Interaction
     /// Show the system prompt and tool definitions whole.
     public var full: Bool
+    /// The match rules whose view of the request is shown (what is left out, what is learned).
+    public var rules: MatchRules?
 
     /// Creates a view.
-    public init(_ interaction: Interaction, full: Bool = false) {
+    public init(_ interaction: Interaction, full: Bool = false, rules: MatchRules? = nil) {
         self.interaction = interaction
         self.full = full
+        self.rules = rules
     }
 
     /// The lines to print.
@@ -25,6 +28,7 @@ public struct InteractionView: Sendable {
         lines += request.headers.map { "  \($0.name): \($0.value)" }
         lines.append("request body:")
         lines += requestBody.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if let rules { lines += matching(rules) }
         lines.append("response headers:")
         lines += response.headers.map { "  \($0.name): \($0.value)" }
         lines.append("timeline:")
@@ -66,6 +70,26 @@ public struct InteractionView: Sendable {
         var text = String(decoding: PrettyJSONWriter.encode(body), as: UTF8.self)
         if text.hasSuffix("\n") { text.removeLast() }
         return text
+    }
+
+    /// How `rules` see the request: the fields left out, and the machine-specific values learned
+    /// with how often the answer carries each (a replay elsewhere rewrites them to the live values).
+    private func matching(_ rules: MatchRules) -> [String] {
+        var lines = ["matching:"]
+        let leftOut = rules.leftOut(interaction.request.body)
+        if rules.strict {
+            lines.append("  every field is matched (--strict)")
+        } else {
+            lines.append("  not matched (Ollama does not read them): " + (leftOut.isEmpty ? "nothing" : leftOut.joined(separator: ", ")))
+        }
+        let learned = rules.learnedValues(interaction.request.body)
+        let values = learned.map { ($0.placeholder, $0.value) } + rules.rewrites.map { ("rewrite", $0.recorded) }
+        for (name, value) in values {
+            let marked = MachineValues.Substitution(name: name, recorded: value, live: name)
+            let uses = AnswerRewriter([marked]).rewrite(PreparedReplay(interaction)).count
+            lines.append("  \(name) = \(value) (\(uses) place(s) in the answer rewritten when replayed on another machine)")
+        }
+        return lines
     }
 
     private var timeline: [String] {
