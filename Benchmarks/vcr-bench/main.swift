@@ -3,6 +3,7 @@
 //   swift run -c release vcr-bench timing [--events 100] [--gap-ms 20] [--streams 1,100,200]
 //   swift run -c release vcr-bench record-overhead [--requests 50] [--events 100] [--gap-ms 10]
 //   swift run -c release vcr-bench scale [--interactions 100000] [--turns 50]
+//   swift run -c release vcr-bench rewrite [--requests 200] [--events 2000]
 //
 // Every figure is printed beside a baseline measured in the same run on the same machine.
 import Foundation
@@ -30,7 +31,9 @@ case "scale":
     try await ScaleScenario(
         interactions: Int(option("--interactions", "100000")) ?? 100_000, turns: Int(option("--turns", "50")) ?? 50, serverBinary: binary
     ).run()
+case "rewrite":
+    try await RewriteScenario(requests: Int(option("--requests", "200")) ?? 200, events: Int(option("--events", "2000")) ?? 2000).run()
 default:
-    FileHandle.standardError.write(Data("usage: vcr-bench timing [--events N] [--gap-ms MS] [--streams 1,100,200] | record-overhead [--requests N] [--events N] [--gap-ms MS]\n".utf8))
+    FileHandle.standardError.write(Data("usage: vcr-bench timing [--events N] [--gap-ms MS] [--streams 1,100,200] | record-overhead [--requests N] [--events N] [--gap-ms MS] | scale [--interactions N] [--turns N] | rewrite [--requests N] [--events N]\n".utf8))
     exit(2)
 }

@@ -14,6 +14,9 @@ struct RewriteTests {
             == "cd /L/x.txt && ls /rec/project2 /x/rec/proj ./rec/proj in /L.")
         #expect(replacer.replace("/rec/proj.git /rec/proj-old /rec/proj_2 /rec/projé").replaced.isEmpty)
         #expect(replacer.replace(#"["/rec/proj",'/rec/proj'](/rec/proj):/rec/proj"#).text == #"["/L",'/L'](/L):/L"#)
+        let id = ValueReplacer([("a11a22c3", "b99")])
+        #expect(id.replace("tasks/a11a22c3.output to: 'a11a22c3' xa11a22c3 a11a22c3x a11a22c3-2").text
+            == "tasks/b99.output to: 'b99' xa11a22c3 a11a22c3x a11a22c3-2")
         let folder = ValueReplacer([("/rec/proj/", "/L/")])
         #expect(folder.replace("/rec/proj/x /rec/proj/").text == "/L/x /L/")
     }

@@ -25,10 +25,11 @@ public struct MatchPreset: Sendable {
 
     /// What differs when the same Claude Code (2.1.x) session runs on another machine, in another
     /// folder or on another day. Learned (matched as placeholders, rewritten in answers): the
-    /// working directory, the home folder and the `~/.claude/projects/<slug>` folder, and the ids
-    /// Claude Code mints for subagents. Normalised (matched as placeholders, never rewritten): the
-    /// git status snapshot (branch, changed files, recent commits), the date, the OS version and the
-    /// `cc_version=` billing suffix.
+    /// working directory, the home folder and the `~/.claude/projects/<slug>` folder, the per-run
+    /// folder of background tasks (`/tmp/claude-UID/<slug>/<session>/`), and the ids Claude Code
+    /// mints for subagents. Normalised (matched as placeholders, never rewritten): the git status
+    /// snapshot (branch, changed files, recent commits), the date, the OS version, the
+    /// `cc_version=` billing suffix and a subagent's measured `duration_ms`.
     public static let claudeCode = MatchPreset(
         name: "claude-code",
         ignore: [],
@@ -37,11 +38,13 @@ public struct MatchPreset: Sendable {
             #"Today's date is \d{4}-\d{2}-\d{2}\.=>Today's date is <date>."#,
             #"OS Version: [^\n]*=>OS Version: <os>"#,
             #"cc_version=[^;\s]*=>cc_version=<version>"#,
+            #"<duration_ms>\d+</duration_ms>=><duration_ms><ms></duration_ms>"#,
         ],
         learn: [
             #"claude-project=((?:/[^\s"'`()<>]*)?/\.claude/projects/[^/\s"'`()<>]+)"#,
             #"cwd=Primary working directory: ([^\n]+)"#,
             #"home=(/[^\s"'`()<>]*?)/\.claude/projects/"#,
+            #"claude-tasks=(/[^\s"'`()<>]*/claude-\d+/[^/\s"'`()<>]+/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/tasks/"#,
             #"agent=agentId: ([0-9a-f]{8,})"#,
         ],
         // Claude Code shows the message of a 400 as "API Error: 400 <message>" and does not retry it;

@@ -1,8 +1,10 @@
 /// Replaces whole occurrences of a few values (paths, ids) in text: the longest value that matches
 /// at a position wins, and a value only matches where it stands whole — not preceded by a name
-/// character, `/` or `.`, and not followed by a name character (or by `.` and a name character).
-/// So with `/a/proj` → `/b/proj`, `/a/proj/x.txt` and "in /a/proj." change, `/a/project2` and
-/// `/x/a/proj` do not. Name characters are ASCII letters, digits, `_`, `-` and every non-ASCII byte.
+/// character (nor, for an absolute path, by `/` or `.`), and not followed by a name character (or
+/// by `.` and a name character). So with `/a/proj` → `/b/proj`, `/a/proj/x.txt` and "in /a/proj."
+/// change, `/a/project2`, `/a/proj.git`, `/x/a/proj` and `./a/proj` do not; an id such as
+/// `a11a22c3` changes in `tasks/a11a22c3.output` but not in `xa11a22c3`. Name characters are ASCII letters, digits, `_`,
+/// `-` and every non-ASCII byte.
 ///
 /// Works on UTF-8 bytes. The same replacer serves matching (values → placeholders) and answers
 /// (recorded values → live ones), where the text may arrive in pieces (``replace(segments:)``).
@@ -80,32 +82,36 @@ struct ValueReplacer: Sendable {
 
     /// The longest pair whose value stands whole at `start` of `text`.
     private func match(in text: [UInt8], at start: Int) -> Pair? {
-        guard standsAlone(before: start, in: text) else { return nil }
         for pair in pairs where start + pair.value.count <= text.count {
+            guard standsAlone(before: start, in: text, absolute: pair.value[0] == UInt8(ascii: "/")) else { continue }
             var equal = true
             for k in 0..<pair.value.count where text[start + k] != pair.value[k] {
                 equal = false
                 break
             }
-            if equal, standsAlone(after: start + pair.value.count, in: text, valueLast: pair.value.last!) { return pair }
+            if equal, standsAlone(after: start + pair.value.count, in: text, value: pair.value) { return pair }
         }
         return nil
     }
 
-    private func standsAlone(before start: Int, in text: [UInt8]) -> Bool {
+    private func standsAlone(before start: Int, in text: [UInt8], absolute: Bool) -> Bool {
         guard start > 0 else { return true }
         let previous = text[start - 1]
         if jsonEscaped, start >= 2, text[start - 2] == UInt8(ascii: "\\"), !(start >= 3 && text[start - 3] == UInt8(ascii: "\\")) {
             return true  // right after an escape such as \n or \"
         }
-        return !Self.isNameByte(previous) && previous != UInt8(ascii: "/") && previous != UInt8(ascii: ".")
+        if Self.isNameByte(previous) { return false }
+        if previous == UInt8(ascii: "/") || previous == UInt8(ascii: ".") { return !absolute && previous == UInt8(ascii: "/") }
+        return true
     }
 
-    private func standsAlone(after end: Int, in text: [UInt8], valueLast: UInt8) -> Bool {
+    private func standsAlone(after end: Int, in text: [UInt8], value: [UInt8]) -> Bool {
         guard end < text.count else { return true }
         let next = text[end]
-        if valueLast == UInt8(ascii: "/") { return true }  // a folder given with its slash: anything may follow
-        if next == UInt8(ascii: ".") { return end + 1 >= text.count || !Self.isNameByte(text[end + 1]) }
+        if value.last == UInt8(ascii: "/") { return true }  // a folder given with its slash: anything may follow
+        if next == UInt8(ascii: ".") {  // `/a/proj.git` is another path; `a11a22c3.output` is the id's file
+            return value.first != UInt8(ascii: "/") || end + 1 >= text.count || !Self.isNameByte(text[end + 1])
+        }
         return !Self.isNameByte(next)
     }
 

@@ -82,11 +82,12 @@ struct AnswerRewriter: Sendable {
         for frame in frames {
             guard let data = Self.dataRange(in: body, frame: frame.range) else { continue }
             let tokens = JSONStringTokens.values(in: body, range: data)
-            if frame.event == "content_block_delta", let piece = tokens.first(where: { ["text", "thinking", "partial_json"].contains($0.key) }),
-                let index = (try? JSONParser.parse(Array(body[data])))?["index"]?.intValue,
-                let text = JSONStringTokens.decode(body, piece.range)
+            if frame.event == "content_block_delta",
+                let piece = tokens.first(where: { $0.hasKey("text", in: body) || $0.hasKey("thinking", in: body) || $0.hasKey("partial_json", in: body) }),
+                let index = Self.blockIndex(in: body, data: data),
+                let text = JSONStringTokens.decodedBytes(body, piece.range)
             {
-                blocks[index, default: []].append(Piece(token: piece.range, text: Array(text.utf8), isJSON: piece.key == "partial_json"))
+                blocks[index, default: []].append(Piece(token: piece.range, text: text, isJSON: piece.hasKey("partial_json", in: body)))
             } else {
                 tags += rewriteValues(tokens, in: body, into: &edits)
             }
@@ -101,6 +102,26 @@ struct AnswerRewriter: Sendable {
             }
         }
         return tags
+    }
+
+    /// The number after `"index":` in a delta's data (Ollama writes it before the delta itself).
+    static func blockIndex(in body: [UInt8], data: Range<Int>) -> Int? {
+        let key = Array(#""index":"#.utf8)
+        var i = data.lowerBound
+        while i + key.count <= data.upperBound {
+            if body[i] == key[0], body[i..<(i + key.count)].elementsEqual(key) {
+                var j = i + key.count
+                var value = 0
+                let start = j
+                while j < data.upperBound, body[j] >= UInt8(ascii: "0"), body[j] <= UInt8(ascii: "9"), j - start < 9 {
+                    value = value * 10 + Int(body[j] - UInt8(ascii: "0"))
+                    j += 1
+                }
+                return j > start ? value : nil
+            }
+            i += 1
+        }
+        return nil
     }
 
     /// The payload of the frame's single `data:` line (nil for a frame with none or several).
@@ -150,14 +171,19 @@ struct AnswerRewriter: Sendable {
             cursor = edit.range.upperBound
         }
         newBody += body[cursor...]
-        func map(_ offset: Int) -> Int {
+        // Maps an old offset to the new body; offsets must be asked in increasing order.
+        struct Mapper {
+            let edits: [(old: Int, new: Int, oldEnd: Int, newEnd: Int)]
+            var next = 0
             var shift = 0
-            for edit in starts {
-                if offset <= edit.old { break }
-                if offset < edit.oldEnd { return edit.new }
-                shift = edit.newEnd - edit.oldEnd
+            mutating func map(_ offset: Int) -> Int {
+                while next < edits.count, offset > edits[next].old {
+                    if offset < edits[next].oldEnd { return edits[next].new }
+                    shift = edits[next].newEnd - edits[next].oldEnd
+                    next += 1
+                }
+                return offset + shift
             }
-            return offset + shift
         }
         var result = replay
         result.body = ByteBuffer(bytes: newBody)
@@ -166,16 +192,18 @@ struct AnswerRewriter: Sendable {
         result.offsets = []
         result.extraDelays = []
         var oldStart = 0
+        var chunkMapper = Mapper(edits: starts)
         for (index, chunk) in replay.chunks.enumerated() {
             let oldEnd = oldStart + chunk.readableBytes
-            let range = map(oldStart)..<map(oldEnd)
+            let range = chunkMapper.map(oldStart)..<chunkMapper.map(oldEnd)
             oldStart = oldEnd
             guard !range.isEmpty else { continue }  // its bytes were all in a string that ends later
             result.chunks.append(result.body.getSlice(at: range.lowerBound, length: range.count)!)
             result.offsets.append(replay.offsets[index])
             result.extraDelays.append(replay.extraDelays[index])
         }
-        result.frames = replay.frames.map { (map($0.range.lowerBound)..<map($0.range.upperBound), $0.event) }
+        var frameMapper = Mapper(edits: starts)
+        result.frames = replay.frames.map { (frameMapper.map($0.range.lowerBound)..<frameMapper.map($0.range.upperBound), $0.event) }
         return result
     }
 }

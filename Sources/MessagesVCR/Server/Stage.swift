@@ -127,10 +127,12 @@ struct Stage: Sendable {
         extra[VCRResponder.interactionHeader] = replay.interactionID
         let server = self.server, note = self.note, timing = self.timing
         let details = [detail, fault.map { "fault \($0)" }].compactMap { $0 }.joined(separator: "; ")
+        let rewritten = substitutions.isEmpty ? "" : " rewrote " + substitutions.map(\.name).joined(separator: ",")
         return try await ReplayPlayer().response(for: replay, timing: timing, arrival: arrival, extraHeaders: extra) { complete in
             server.report(RequestOutcome(
                 note, result, status: replay.status ?? 502, interactionID: replay.interactionID, detail: details.isEmpty ? nil : details,
-                timing: timing.description, logNote: complete ? result.rawValue : "\(result.rawValue) (cut)", substitutions: substitutions))
+                timing: timing.description, logNote: (complete ? result.rawValue : "\(result.rawValue) (cut)") + rewritten,
+                substitutions: substitutions))
         }
     }
 
