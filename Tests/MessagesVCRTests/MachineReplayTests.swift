@@ -21,6 +21,12 @@ struct MachineReplayTests {
         #expect(result.status == status, "\(result.text)", sourceLocation: sourceLocation)
     }
 
+    static func expectMiss(_ port: Int, _ body: String, saying text: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let miss = try await TestClient.send(port: port, body: body)
+        #expect(miss.status == 404, sourceLocation: sourceLocation)
+        #expect(miss.text.contains(text), "\(miss.text)", sourceLocation: sourceLocation)
+    }
+
     static let recordedCwd = "/home/dev/src/proj"
     static let liveCwd = "/ci/runner/work/proj"
 
@@ -60,9 +66,7 @@ struct MachineReplayTests {
         }
         // Without the preset the same request is a miss that names the differing line.
         try await replaySession(directory: dir) { port, _ in
-            let miss = try await TestClient.send(port: port, body: live)
-            #expect(miss.status == 404)
-            #expect(miss.text.contains("working directory: /home/dev/src/proj"), "\(miss.text)")
+            try await Self.expectMiss(port, live, saying: "working directory: /home/dev/src/proj")
         }
     }
 
@@ -76,14 +80,10 @@ struct MachineReplayTests {
         try await replaySession(directory: dir) { port, _ in
             try await Self.expectStatus(port, newer, 200)
             let changed = newer.replacingOccurrences(of: "read notes.txt", with: "read other.txt")
-            let miss = try await TestClient.send(port: port, body: changed)
-            #expect(miss.status == 404)
-            #expect(miss.text.contains(#"; not matched (Ollama does not read them): safeguards, tool_choice"}"#), "\(miss.text)")
+            try await Self.expectMiss(port, changed, saying: #"; not matched (Ollama does not read them): safeguards, tool_choice"}"#)
         }
         try await replaySession(directory: dir, configure: { $0.rules = try MatchRules(strict: true) }) { port, _ in
-            let miss = try await TestClient.send(port: port, body: newer)
-            #expect(miss.status == 404)
-            #expect(miss.text.contains("safeguards: recorded (absent)"), "\(miss.text)")
+            try await Self.expectMiss(port, newer, saying: "safeguards: recorded (absent)")
         }
     }
 

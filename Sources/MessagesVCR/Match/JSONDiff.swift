@@ -18,14 +18,36 @@ public enum JSONDiff {
     /// How many characters of a value a report shows.
     static let window = 80
 
+    /// Where two values differ, with both values whole (nil where absent).
+    public struct Change: Sendable, Equatable {
+        /// A path such as `messages[2].content[0].text` (`(body)` for the root).
+        public var path: String
+        public var recorded: JSONValue?
+        public var received: JSONValue?
+
+        /// The change as a report shows it: values short, strings from just before their first difference.
+        public var difference: Difference {
+            if case .string(let left)? = recorded, case .string(let right)? = received {
+                let (l, r) = JSONDiff.windows(left, right)
+                return Difference(path: path, recorded: l, received: r)
+            }
+            return Difference(path: path, recorded: recorded.map(JSONDiff.render), received: received.map(JSONDiff.render))
+        }
+    }
+
     /// Up to `limit` differences, in document order (keys sorted).
     public static func differences(recorded: JSONValue, received: JSONValue, limit: Int = 3) -> [Difference] {
-        var found: [Difference] = []
+        changes(recorded: recorded, received: received, limit: limit).map(\.difference)
+    }
+
+    /// Up to `limit` changes — the deepest nodes that differ — in document order (keys sorted).
+    public static func changes(recorded: JSONValue, received: JSONValue, limit: Int = 3) -> [Change] {
+        var found: [Change] = []
         walk(recorded, received, path: "", into: &found, limit: limit)
         return found
     }
 
-    private static func walk(_ a: JSONValue, _ b: JSONValue, path: String, into found: inout [Difference], limit: Int) {
+    private static func walk(_ a: JSONValue, _ b: JSONValue, path: String, into found: inout [Change], limit: Int) {
         guard found.count < limit, a != b else { return }
         switch (a, b) {
         case (.object(let left), .object(let right)):
@@ -33,11 +55,10 @@ public enum JSONDiff {
             let rightByKey = Dictionary(right.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
             for key in Set(leftByKey.keys).union(rightByKey.keys).sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
                 let child = path.isEmpty ? key : path + "." + key
-                switch (leftByKey[key], rightByKey[key]) {
-                case (let l?, let r?): walk(l, r, path: child, into: &found, limit: limit)
-                case (let l?, nil): found.append(.init(path: child, recorded: render(l), received: nil))
-                case (nil, let r?): found.append(.init(path: child, recorded: nil, received: render(r)))
-                default: break
+                if let l = leftByKey[key], let r = rightByKey[key] {
+                    walk(l, r, path: child, into: &found, limit: limit)
+                } else {
+                    found.append(Change(path: child, recorded: leftByKey[key], received: rightByKey[key]))
                 }
                 if found.count >= limit { return }
             }
@@ -46,18 +67,13 @@ public enum JSONDiff {
                 let child = "\(path)[\(index)]"
                 if index < left.count, index < right.count {
                     walk(left[index], right[index], path: child, into: &found, limit: limit)
-                } else if index < left.count {
-                    found.append(.init(path: child, recorded: render(left[index]), received: nil))
                 } else {
-                    found.append(.init(path: child, recorded: nil, received: render(right[index])))
+                    found.append(Change(path: child, recorded: index < left.count ? left[index] : nil, received: index < right.count ? right[index] : nil))
                 }
                 if found.count >= limit { return }
             }
-        case (.string(let left), .string(let right)):
-            let (l, r) = windows(left, right)
-            found.append(.init(path: path.isEmpty ? "(body)" : path, recorded: l, received: r))
         default:
-            found.append(.init(path: path.isEmpty ? "(body)" : path, recorded: render(a), received: render(b)))
+            found.append(Change(path: path.isEmpty ? "(body)" : path, recorded: a, received: b))
         }
     }
 

@@ -26,6 +26,10 @@ public final class Journal: Sendable {
         public var timing: String?
         /// Recorded machine-specific values the replay rewrote to this machine's.
         public var substitutions: [MachineValues.Substitution] = []
+        /// For a miss: its id in the server's ``MissLog`` (`/__vcr/ui/misses/ID`).
+        public var missID: Int?
+        /// The request's `x-vcr-compat` note.
+        public var compat: String?
     }
 
     private let capacity: Int
@@ -72,6 +76,8 @@ public final class Journal: Sendable {
                 if let status = entry.status { members.append(JSONMember("status", .int(status))) }
                 if let timing = entry.timing { members.append(JSONMember("timing", .string(timing))) }
                 if let detail = entry.detail { members.append(JSONMember("detail", .string(detail))) }
+                if let miss = entry.missID { members.append(JSONMember("miss", .int(miss))) }
+                if let compat = entry.compat { members.append(JSONMember("compat", .string(compat))) }
                 if !entry.substitutions.isEmpty {
                     members.append(JSONMember("rewrites", .array(entry.substitutions.map { value in
                         .object(["name": .string(value.name), "recorded": .string(value.recorded), "live": .string(value.live)])

@@ -156,21 +156,28 @@ final class ReplayEngine: Sendable {
     /// How many of those are made canonical and compared closely.
     private static let closestPool = 3
 
+    /// Why a request matched nothing: the message the client gets, and the nearest recording.
+    struct Diagnosis: Sendable {
+        var message: String
+        var nearestID: String?
+        var nearest: MatchRules.CanonicalBody?
+    }
+
     /// Why `query` matched nothing in `store` (nil: the file does not exist): the nearest recording
     /// of the same route and the first JSON paths where it differs, with both values.
     ///
     /// The nearest is found in steps that stay cheap in a cassette of 100,000 recordings: same
     /// route, same model first, closest body size; of those, the longest raw common prefix; of the
     /// best few, the longest common prefix of the canonical bodies.
-    func diagnose(_ query: Query, in store: CassetteStore?, cassetteName: String) async throws -> String {
+    func diagnose(_ query: Query, in store: CassetteStore?, cassetteName: String) async throws -> Diagnosis {
         let request = query.request
         guard let store else {
-            return "no recording matches \(request.method) \(request.path) in cassette \(cassetteName) (the cassette file does not exist)"
+            return Diagnosis(message: "no recording matches \(request.method) \(request.path) in cassette \(cassetteName) (the cassette file does not exist)")
         }
         let index = try await index(for: store)
         let head = "no recording matches \(request.method) \(request.path) in cassette \(cassetteName)"
         guard index.hasRoute(method: request.method, path: request.path) else {
-            return head + (index.count == 0 ? " (the cassette is empty)" : " (it has no recording of \(request.method) \(request.path))")
+            return Diagnosis(message: head + (index.count == 0 ? " (the cassette is empty)" : " (it has no recording of \(request.method) \(request.path))"))
         }
         let pool = index.nearest(
             method: request.method, path: request.path, model: RequestSummary(body: request.body).model, size: request.body.count,
@@ -187,13 +194,14 @@ final class ReplayEngine: Sendable {
             if best == nil || score > best!.score { best = (entry, recorded, body, score) }
         }
         let unread = unreadNote(query)
-        guard let nearest = best else { return head + unread }
+        guard let nearest = best else { return Diagnosis(message: head + unread) }
         let summary = RequestSummary(body: nearest.request.body)
         var label = "nearest is \(nearest.entry.id) (model \(summary.model ?? "?")"
         if let text = summary.firstUserText { label += ", " + JSONDiff.quote(Self.cut(text, 40)) }
         label += ")"
-        return head + "; " + label + ": " + differences(recorded: nearest.request, recordedBody: nearest.body, received: query).joined(separator: "; ")
-            + unread
+        let message = head + "; " + label + ": "
+            + differences(recorded: nearest.request, recordedBody: nearest.body, received: query).joined(separator: "; ") + unread
+        return Diagnosis(message: message, nearestID: nearest.entry.id, nearest: nearest.body)
     }
 
     /// How many left-out paths a miss message names.

@@ -28,6 +28,8 @@ struct RequestNote: Sendable {
     var method: String
     var path: String
     var cassette: CassetteRegistry.CassetteReference
+    /// The `x-vcr-compat` value: features the request uses that Ollama ignores.
+    var compat: String?
     let time = Date()
     /// ``MonotonicClock`` reading at arrival, for the log line's duration.
     let startedAt: UInt64
@@ -47,10 +49,12 @@ struct RequestOutcome: Sendable {
     var logNote: String?
     /// Recorded values a replay rewrote to live ones.
     var substitutions: [MachineValues.Substitution]
+    /// A miss's entry in the ``MissLog``.
+    var missID: Int?
 
     init(
         _ note: RequestNote, _ result: RequestResult, status: Int?, interactionID: String? = nil, detail: String? = nil,
-        timing: String? = nil, logNote: String? = nil, substitutions: [MachineValues.Substitution] = []
+        timing: String? = nil, logNote: String? = nil, substitutions: [MachineValues.Substitution] = [], missID: Int? = nil
     ) {
         self.note = note
         self.result = result
@@ -60,11 +64,13 @@ struct RequestOutcome: Sendable {
         self.timing = timing
         self.logNote = logNote
         self.substitutions = substitutions
+        self.missID = missID
     }
 
     var journalEntry: Journal.Entry {
         Journal.Entry(
             time: note.time, session: note.session, method: note.method, path: note.path, cassette: note.cassette.name, result: result,
-            interactionID: interactionID, status: status, detail: detail, timing: timing, substitutions: substitutions)
+            interactionID: interactionID, status: status, detail: detail, timing: timing, substitutions: substitutions, missID: missID,
+            compat: note.compat)
     }
 }

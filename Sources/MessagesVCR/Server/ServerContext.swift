@@ -8,6 +8,7 @@ final class ServerContext: Sendable {
     let engine: ReplayEngine
     let proxy: RecordingProxy
     let journal: Journal
+    let misses: MissLog
     let stats: ServerStats
     let coverage: Coverage
     let compat: CompatWarnings
@@ -17,12 +18,13 @@ final class ServerContext: Sendable {
 
     init(
         options: ServeOptions, registry: CassetteRegistry, engine: ReplayEngine, upstream: UpstreamClient, journal: Journal,
-        stats: ServerStats, coverage: Coverage, faults: FaultQueue, logger: Logger
+        misses: MissLog, stats: ServerStats, coverage: Coverage, faults: FaultQueue, logger: Logger
     ) {
         self.options = options
         self.registry = registry
         self.engine = engine
         self.journal = journal
+        self.misses = misses
         self.stats = stats
         self.coverage = coverage
         self.faults = faults

@@ -8,7 +8,7 @@ import Hummingbird
 struct Stage: Sendable {
     let server: ServerContext
     let request: RecordedRequest
-    let note: RequestNote
+    private(set) var note: RequestNote
     let arrival: ContinuousClock.Instant
     let timing: TimingPolicy
     /// The request's own `x-vcr-fault`: it applies to whatever answers this request.
@@ -33,12 +33,15 @@ struct Stage: Sendable {
         self.timing = timing
         self.headerFault = headerFault
         self.upstreamBody = upstreamBody
-        self.parsed = MatchRules.parseForMatching(request.body)
+        let parsed = MatchRules.parseForMatching(request.body)
+        self.parsed = parsed
+        // The compat note goes into the answer's header and, through the note, into the journal.
+        self.note.compat = server.compat.headerValue(for: parsed, logger: server.logger)
     }
 
     func run() async throws -> Response {
         var response = try await answer()
-        if let compat = server.compat.headerValue(for: parsed, logger: server.logger) {
+        if let compat = note.compat {
             response.headers[VCRResponder.compatHeader] = compat
         }
         return response
@@ -108,12 +111,22 @@ struct Stage: Sendable {
         }
         let result: RequestResult
         let message: String
+        var missID: Int?
         switch lookup {
-        case .exhausted(let reason): (result, message) = (.exhausted, reason)
-        default: (result, message) = (.miss, try await engine.diagnose(query, in: store, cassetteName: cassette.name))
+        case .exhausted(let reason):
+            (result, message) = (.exhausted, reason)
+        default:
+            let diagnosis = try await engine.diagnose(query, in: store, cassetteName: cassette.name)
+            (result, message) = (.miss, diagnosis.message)
+            missID = server.misses.add { id in
+                MissLog.Entry(
+                    id: id, time: note.time, session: note.session, cassette: cassette.name, method: request.method, path: request.path,
+                    message: VCRError.noMatch(diagnosis.message).message, request: request, received: query.body,
+                    nearestID: diagnosis.nearestID, nearest: diagnosis.nearest, leftOut: engine.rules.leftOut(request.body))
+            }
         }
         let error = VCRError.noMatch(message)
-        server.report(RequestOutcome(note, result, status: options.missStatus, detail: error.message))
+        server.report(RequestOutcome(note, result, status: options.missStatus, detail: error.message, missID: missID))
         return HTTPConversions.errorResponse(error, status: options.missStatus, extraHeaders: HeaderList(pairs: [("x-vcr-miss", "1")]))
     }
 

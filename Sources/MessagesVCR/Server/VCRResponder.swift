@@ -62,19 +62,27 @@ struct VCRResponder: HTTPResponder {
     }
 
     private func respondAdmin(_ request: inout Request, note: RequestNote) async throws -> Response {
+        let query = Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { $1 })
+        let inspector = note.path == "/__vcr/ui" || note.path.hasPrefix("/__vcr/ui/")
         if let token = options.adminToken, !Self.presents(token, in: request.headers) {
-            throw VCRError.unauthorized("admin routes need the --admin-token (header x-vcr-admin-token or Authorization: Bearer)")
+            guard inspector, request.method == .get else {
+                throw VCRError.unauthorized("admin routes need the --admin-token (header x-vcr-admin-token or Authorization: Bearer)")
+            }
+            return query["token"] == token ? InspectorRoutes.acceptToken(token, path: note.path, query: query) : InspectorRoutes.tokenPage()
+        }
+        if inspector, request.method == .get || request.method == .head {
+            return try await InspectorRoutes(server: server).respond(path: note.path, query: query, host: request.head.authority)
         }
         let body = try await readBody(&request)
-        return try await AdminRoutes(server: server).respond(
-            method: note.method, path: note.path,
-            query: Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { $1 }),
-            body: body)
+        return try await AdminRoutes(server: server).respond(method: note.method, path: note.path, query: query, body: body)
     }
 
+    /// Whether the request carries the admin token: in `x-vcr-admin-token`, as a bearer token, or
+    /// (from a browser that opened the inspector with `?token=`) in the inspector's cookie.
     private static func presents(_ token: String, in headers: HTTPFields) -> Bool {
         if headers[adminTokenHeader] == token { return true }
-        return headers[.authorization] == "Bearer " + token
+        if headers[.authorization] == "Bearer " + token { return true }
+        return InspectorRoutes.token(inCookie: headers[.cookie]) == token
     }
 
     /// The request's `x-vcr-timing`, else `--timing`.

@@ -20,6 +20,8 @@ public final class VCRServer: Service, Sendable {
     public let stats = ServerStats()
     /// The last requests handled.
     public let journal = Journal()
+    /// The last misses, with what the inspector shows of them.
+    public let misses = MissLog()
     /// Recordings used and requests missed, for the coverage report.
     public let coverage = Coverage()
     /// Faults queued by `POST /__vcr/faults`.
@@ -88,8 +90,8 @@ public final class VCRServer: Service, Sendable {
     /// Listens until the surrounding service group shuts down gracefully, then closes the upstream client.
     public func run() async throws {
         let responder = VCRResponder(server: ServerContext(
-            options: options, registry: registry, engine: engine, upstream: upstream, journal: journal, stats: stats, coverage: coverage,
-            faults: faults, logger: logger))
+            options: options, registry: registry, engine: engine, upstream: upstream, journal: journal, misses: misses, stats: stats,
+            coverage: coverage, faults: faults, logger: logger))
         var frameworkLogger = logger
         frameworkLogger.logLevel = .warning
         let app = Application(

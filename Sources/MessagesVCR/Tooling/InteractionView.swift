@@ -47,7 +47,8 @@ public struct InteractionView: Sendable {
         return lines
     }
 
-    private var requestBody: String {
+    /// The request body pretty-printed, the system prompt and tools folded unless `full`.
+    var requestBody: String {
         guard var body = try? JSONParser.parse(interaction.request.body), case .object(var members) = body else {
             return String(decoding: interaction.request.body, as: UTF8.self)
         }
@@ -110,7 +111,8 @@ public struct InteractionView: Sendable {
         }
     }
 
-    private static func detail(of frame: SSEFrame) -> String {
+    /// One line about an event: the message id, a block's type, a delta's text, the stop reason.
+    static func detail(of frame: SSEFrame) -> String {
         guard let data = try? JSONParser.parse(frame.data) else { return CassetteTool.cut(String(decoding: frame.data, as: UTF8.self), 70) }
         let index = data["index"]?.intValue.map(String.init) ?? "?"
         switch frame.event ?? "" {
