@@ -149,12 +149,15 @@ public struct Interaction: Sendable, Equatable {
     public var matchKey: String?
     /// Identifies the match rules ``matchKey`` was computed with.
     public var matchRulesFingerprint: String?
+    /// The `x-vcr-session` (or `/s/SESSION/`) it was recorded in; nil for the default session.
+    /// A session replays the recordings it made before any other.
+    public var session: String?
 
     /// Creates an interaction.
     public init(
         id: String = RandomID.interactionID(), seq: Int = 0, recordedAt: Date = Date(), source: InteractionSource = .recorded,
         upstream: String?, request: RecordedRequest, response: RecordedResponse,
-        matchKey: String? = nil, matchRulesFingerprint: String? = nil
+        matchKey: String? = nil, matchRulesFingerprint: String? = nil, session: String? = nil
     ) {
         self.id = id
         self.seq = seq
@@ -165,5 +168,6 @@ public struct Interaction: Sendable, Equatable {
         self.response = response
         self.matchKey = matchKey
         self.matchRulesFingerprint = matchRulesFingerprint
+        self.session = session
     }
 }

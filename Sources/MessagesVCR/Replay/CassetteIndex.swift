@@ -18,6 +18,8 @@ final class CassetteIndex: Sendable {
         var stream: Bool?
         var complete: Bool
         var bodySize: Int
+        /// The session it was recorded in (nil: the default one).
+        var session: String? = nil
     }
 
     private struct State {
@@ -37,7 +39,7 @@ final class CassetteIndex: Sendable {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT id, seq, method, path, model, stream, outcome, match_key, match_rules, request_body_hash,
+                    SELECT id, seq, method, path, model, stream, outcome, match_key, match_rules, request_body_hash, session,
                            (SELECT size FROM blob WHERE hash = request_body_hash) AS body_size
                     FROM interaction ORDER BY seq
                     """)
@@ -45,7 +47,7 @@ final class CassetteIndex: Sendable {
                 let entry = Entry(
                     id: row["id"], seq: row["seq"], method: row["method"], path: row["path"], model: row["model"],
                     stream: row["stream"], complete: (row["outcome"] as String) == Outcome.complete.rawValue,
-                    bodySize: row["body_size"] ?? 0)
+                    bodySize: row["body_size"] ?? 0, session: row["session"])
                 if let key: String = row["match_key"], (row["match_rules"] as String?) == fingerprint {
                     index.add(entry, key: key)
                 } else {

@@ -68,6 +68,9 @@ final class ReplayEngine: Sendable {
         var candidates = index.candidates(forKey: query.key)
         if completeOnly { candidates = candidates.filter(\.complete) }
         guard !candidates.isEmpty else { return .miss }
+        // A session replays what it recorded itself, whatever ran before it; others share the rest.
+        let own = candidates.filter { $0.session == query.session }
+        if !own.isEmpty { candidates = own }
         let position = cursors.take(cassette: store.path, session: query.session, matchKey: query.key)
         if position >= candidates.count, onExhausted == .error {
             return .exhausted(
@@ -86,7 +89,8 @@ final class ReplayEngine: Sendable {
             CassetteIndex.Entry(
                 id: interaction.id, seq: interaction.seq, method: interaction.request.method, path: interaction.request.path,
                 model: summary.model, stream: summary.stream,
-                complete: interaction.response.outcome == .complete, bodySize: interaction.request.body.count),
+                complete: interaction.response.outcome == .complete, bodySize: interaction.request.body.count,
+                session: interaction.session),
             key: key)
     }
 

@@ -17,6 +17,8 @@ struct RecordingProxy: Sendable {
         var store: CassetteStore
         var matchKey: String?
         var matchRulesFingerprint: String?
+        /// The session the request came in (nil: the default one).
+        var session: String?
     }
 
     /// Called once an exchange has ended, with what the upstream sent and the interaction stored
@@ -98,7 +100,7 @@ struct RecordingProxy: Sendable {
         guard let recording else { return nil }
         let interaction = Interaction(
             id: id, upstream: upstream.target.description, request: request, response: redactor.redact(response),
-            matchKey: recording.matchKey, matchRulesFingerprint: recording.matchRulesFingerprint)
+            matchKey: recording.matchKey, matchRulesFingerprint: recording.matchRulesFingerprint, session: recording.session)
         // An unstructured task: a cancelled client must not cancel the write of what it received.
         let result = await Task { try await recording.store.save(interaction) }.result
         switch result {

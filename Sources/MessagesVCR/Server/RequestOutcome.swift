@@ -24,6 +24,8 @@ public enum RequestResult: String, Sendable, CaseIterable {
 
 /// Who sent a request and where it went, known before its outcome is.
 struct RequestNote: Sendable {
+    /// The session of a request that names none.
+    static let defaultSession = "default"
     var session: String
     var method: String
     var path: String

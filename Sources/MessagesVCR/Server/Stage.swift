@@ -165,7 +165,10 @@ struct Stage: Sendable {
         let alias = options.modelAliases.rewrite(self.upstreamBody)
         let upstreamBody = alias?.body ?? self.upstreamBody
         let aliasNote = alias.map { "model \($0.from) sent upstream as \($0.to)" }
-        let recording = store.map { RecordingProxy.Recording(store: $0, matchKey: key, matchRulesFingerprint: engine.rules.fingerprint) }
+        let session = note.session == RequestNote.defaultSession ? nil : note.session
+        let recording = store.map {
+            RecordingProxy.Recording(store: $0, matchKey: key, matchRulesFingerprint: engine.rules.fingerprint, session: session)
+        }
         let server = self.server, note = self.note
         return try await server.proxy.forward(request, upstreamBody: upstreamBody, recording: recording) { response, stored in
             if let stored, let key, let store { await server.engine.recorded(stored, key: key, in: store, session: note.session) }

@@ -27,7 +27,7 @@ struct VCRResponder: HTTPResponder {
     func respond(to request: Request, context: Context) async throws -> Response {
         let arrival = ContinuousClock.now
         var note = RequestNote(
-            session: request.headers[Self.sessionHeader] ?? "default", method: request.method.rawValue, path: request.uri.path,
+            session: request.headers[Self.sessionHeader] ?? RequestNote.defaultSession, method: request.method.rawValue, path: request.uri.path,
             cassette: server.registry.defaultCassette, startedAt: MonotonicClock.now())
         do {
             let admin = note.path.hasPrefix("/__vcr/") || note.path == "/__vcr"
@@ -42,6 +42,13 @@ struct VCRResponder: HTTPResponder {
             server.stats.increment(\.requests)
             if let prefix = CassettePrefix.split(note.path) {
                 note.cassette = try server.registry.reference(named: prefix.name, forWriting: options.mode == .record)
+                note.path = prefix.rest
+            }
+            if let prefix = CassettePrefix.splitSession(note.path) {
+                guard CassettePrefix.isValidSession(prefix.session) else {
+                    throw VCRError.badRequest("invalid session name \"\(prefix.session)\" in the path: use 1 to 200 of A-Z a-z 0-9 . _ ~ -")
+                }
+                note.session = prefix.session
                 note.path = prefix.rest
             }
             let body = try await readBody(&request)

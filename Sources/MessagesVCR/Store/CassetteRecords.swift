@@ -59,7 +59,7 @@ extension CassetteStore {
             responseBodyHash: try insertBlob(response.body, into: db),
             ttfbNs: response.ttfbNanos.map { Int64($0) }, durationNs: Int64(response.durationNanos),
             outcome: response.outcome.rawValue, error: response.errorMessage,
-            chunkCount: response.chunks.count, eventCount: response.frames.count
+            chunkCount: response.chunks.count, eventCount: response.frames.count, session: interaction.session
         )
         try row.insert(db)
         let chunkStatement = try db.cachedStatement(
@@ -145,6 +145,6 @@ extension CassetteStore {
         return Interaction(
             id: row.id, seq: row.seq, recordedAt: InteractionCoding.parseDate(row.recordedAt),
             source: InteractionSource(rawValue: row.source) ?? .recorded, upstream: row.upstream,
-            request: request, response: response, matchKey: row.matchKey, matchRulesFingerprint: row.matchRules)
+            request: request, response: response, matchKey: row.matchKey, matchRulesFingerprint: row.matchRules, session: row.session)
     }
 }

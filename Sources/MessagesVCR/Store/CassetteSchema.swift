@@ -13,7 +13,7 @@ import GRDB
 /// | `body_parts` | a split request body's parts in order, as their SHA-256 digests (32 bytes each) (format 3); the body's own `blob` row keeps its size and empty data |
 enum CassetteSchema {
     /// The format this build writes and the newest it reads.
-    static let formatVersion = 3
+    static let formatVersion = 4
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -100,6 +100,11 @@ enum CassetteSchema {
                 t.column("parts", .blob).notNull()
             }
             try db.execute(sql: "UPDATE meta SET value = '3' WHERE key = 'format_version'")
+        }
+        migrator.registerMigration("v4-session") { db in
+            // The x-vcr-session a recording was made in: a session replays its own recordings first.
+            try db.alter(table: "interaction") { t in t.add(column: "session", .text) }
+            try db.execute(sql: "UPDATE meta SET value = '4' WHERE key = 'format_version'")
         }
         return migrator
     }

@@ -28,9 +28,10 @@ struct InteractionRow: Codable, FetchableRecord, PersistableRecord {
     var error: String?
     var chunkCount: Int
     var eventCount: Int
+    var session: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, seq, source, upstream, method, path, query, model, stream, status, outcome, error
+        case id, seq, source, upstream, method, path, query, model, stream, status, outcome, error, session
         case recordedAt = "recorded_at"
         case requestHeaders = "request_headers"
         case requestBodyHash = "request_body_hash"

@@ -121,6 +121,7 @@ public enum CassetteExport {
             JSONMember("source", .string(interaction.source.rawValue)),
         ]
         if let upstream = interaction.upstream { members.append(JSONMember("upstream", .string(upstream))) }
+        if let session = interaction.session { members.append(JSONMember("session", .string(session))) }
         members.append(JSONMember("outcome", .string(response.outcome.rawValue)))
         if let error = response.errorMessage { members.append(JSONMember("error", .string(error))) }
         members.append(JSONMember("request", .object(requestMembers)))
@@ -196,6 +197,6 @@ public enum CassetteExport {
             seq: try required(entry["seq"]?.intValue, "seq"),
             recordedAt: InteractionCoding.parseDate(try required(entry["recorded_at"]?.stringValue, "recorded_at")),
             source: InteractionSource(rawValue: sourceText) ?? .recorded,
-            upstream: entry["upstream"]?.stringValue, request: request, response: response)
+            upstream: entry["upstream"]?.stringValue, request: request, response: response, session: entry["session"]?.stringValue)
     }
 }
