@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .server import ServerNotFound, VCRServer, find_binary
+from .server import ServerNotFound, VCRServer, binary_environment, find_binary
 
 MODES = ("replay", "record", "auto", "passthrough")
 BAD_RESULTS = ("miss", "exhausted", "error")
@@ -181,5 +181,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         server.stop()
         for name in names:
             out = Path(server.cassette_dir) / f"{name}.json"
-            subprocess.run([server.binary, "export", "--cassette-dir", server.cassette_dir, "--cassette", name, "--out", str(out)], check=True)
+            subprocess.run([server.binary, "export", "--cassette-dir", server.cassette_dir, "--cassette", name, "--out", str(out)],
+                           check=True, env=binary_environment(server.binary))
             terminalreporter.write_line(f"messages-vcr: exported cassette {name} to {out}")

@@ -39,6 +39,15 @@ def find_binary(option: str | None = None) -> str:
         "(build it with `swift build -c release` in the messages-vcr repository, or install the platform wheel)")
 
 
+def binary_environment(binary: str) -> dict:
+    """The environment to run `binary` in: a wheel's binary finds the libsqlite3 it carries beside it."""
+    env = dict(os.environ)
+    folder = os.path.dirname(os.path.abspath(binary))
+    if os.path.exists(os.path.join(folder, "libsqlite3.so.0")):
+        env["LD_LIBRARY_PATH"] = folder + (os.pathsep + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
+    return env
+
+
 def _is_this_shim(path: str) -> bool:
     """Whether `path` is this package's own console script (which needs the bundled binary)."""
     try:
@@ -68,7 +77,8 @@ class VCRServer:
             args += ["--upstream", self.upstream]
         args += self.extra
         self._log = open(self.log_path, "w")
-        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._log, text=True)
+        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._log, text=True,
+                                        env=binary_environment(self.binary))
         found: list[str] = []
 
         def read_startup() -> None:
@@ -151,4 +161,4 @@ def main() -> None:
     """The `messages-vcr` command a wheel installs: runs the bundled server binary."""
     if not BUNDLED.is_file():
         sys.exit("messages-vcr: this installation has no bundled binary (it was installed from source); build messages-vcr with Swift")
-    os.execv(str(BUNDLED), [str(BUNDLED)] + sys.argv[1:])
+    os.execve(str(BUNDLED), [str(BUNDLED)] + sys.argv[1:], binary_environment(str(BUNDLED)))
