@@ -65,6 +65,24 @@ def test_each_test_replays_its_own_recordings_in_any_order_or_alone(recorded):
     recorded.runpytest_subprocess().assert_outcomes(passed=3)
 
 
+def test_xdist_workers_replay_and_record_each_test_in_its_own_session(recorded):
+    pytest.importorskip("xdist")
+    recorded.runpytest_subprocess("-n", "2").assert_outcomes(passed=3)
+    # Recording with two workers (two servers writing one cassette) replays too.
+    for file in (recorded.path / "recorded").iterdir():
+        file.unlink()
+    with FakeUpstream() as upstream:
+        # Answers are numbered by arrival, so only the tests' own order is known: test_b's two
+        # requests come in order, whichever worker test_a ran on.
+        (recorded.path / "test_chat.py").write_text(MODULE.replace('== "answer 1: same question"', '.startswith("answer ")')
+                                                   .replace('== "answer 2: same question"', '.startswith("answer ")')
+                                                   .replace('== "answer 3: PROMPT"', '.endswith(": PROMPT")')
+                                                   .replace('== "answer 4: plain"', '.endswith(": plain")'))
+        recorded.runpytest_subprocess("-n", "2", "--vcr-mode", "record", "--vcr-upstream", upstream.url).assert_outcomes(passed=3)
+    recorded.runpytest_subprocess("-n", "2").assert_outcomes(passed=3)
+    recorded.runpytest_subprocess().assert_outcomes(passed=3)
+
+
 def test_a_changed_prompt_fails_its_own_test_with_the_diff(recorded):
     source = (recorded.path / "test_chat.py").read_text()
     (recorded.path / "test_chat.py").write_text(source.replace('ask(anthropic_client, "PROMPT") == "answer 3: PROMPT"',
