@@ -100,7 +100,7 @@ struct ReliabilityTests {
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         let listed = try await CommandLineTests.run(["list", "--cassette-dir", dir, "--cassette", "future"])
         #expect(listed.status == 2)
-        #expect(listed.stderr == "messages-vcr: error: cassette \(path) cannot be used: written by a newer messages-vcr (format 99; this build reads format 3)\n")
+        #expect(listed.stderr == "messages-vcr: error: cassette \(path) cannot be used: written by a newer messages-vcr (format 99; this build reads format 4)\n")
         let served = try await CommandLineTests.run(["serve", "--cassette-dir", dir, "--cassette", "future", "--port", "0"])
         #expect(served.status == 1 && served.stderr.contains("written by a newer messages-vcr (format 99"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
