@@ -120,6 +120,10 @@ struct RewriteTests {
         #expect(Self.text(result.replay.body) == #"{"id":"msg_1","type":"message","content":[{"type":"text","text":"Done in /live/w\u003c1\u003e."},{"type":"tool_use","id":"call_1","name":"Read","input":{"/rec/my \"proj\"":1,"file_path":"/live/w\u003c1\u003e/a"}}],"usage":{"input_tokens":1e2}}"# + "\n")
         #expect(result.count == 2)
         #expect(result.replay.chunks.count == 2 && result.replay.offsets == recorded.offsets)
+        // A body that is not JSON is left alone, quoted values and all.
+        let text = Self.recording(chunks: [#"upstream says: "/rec/my "proj"" is busy"#], contentType: "text/plain")
+        let untouched = AnswerRewriter([Self.substitution]).rewrite(text)
+        #expect(untouched.count == 0 && untouched.replay.body == text.body)
     }
 
     @Test("nothing to rewrite leaves the recording as it is")

@@ -40,14 +40,17 @@ public enum MachineValues {
         public let name: String
         /// The pattern as given.
         public let pattern: String
+        /// A literal every match contains (known for the presets' rules): strings without it are skipped.
+        let literal: String?
         private let regex: NSRegularExpressionBox
 
         /// Values shorter than this are not learned (a working directory of `/` would be everywhere).
         static let minimumLength = 2
 
-        /// Parses `NAME=REGEX`.
+        /// Parses `NAME=REGEX`; `literal`, when given, must be in every match.
         /// - Throws: ``MatchRules/RuleError`` for a bad name, a pattern that does not compile or has no group.
-        public init(rule: String) throws {
+        public init(rule: String, literal: String? = nil) throws {
+            self.literal = literal
             guard let equals = rule.firstIndex(of: "=") else {
                 throw MatchRules.RuleError("invalid --learn rule \"\(rule)\": expected NAME=REGEX")
             }
@@ -67,6 +70,7 @@ public enum MachineValues {
 
         /// Adds the values `text` states to `values` (in order, each once).
         func collect(from text: String, into values: inout [String]) {
+            if let literal, !text.contains(literal) { return }
             let range = NSRange(text.startIndex..., in: text)
             for match in regex.value.matches(in: text, options: [], range: range) {
                 guard let group = Range(match.range(at: 1), in: text) else { continue }

@@ -7,8 +7,9 @@ public struct MatchPreset: Sendable {
     /// Extra `REGEX=>REPLACEMENT` normalisers.
     public let normalize: [String]
     /// Extra `NAME=REGEX` learners: machine-specific values matched as placeholders and rewritten
-    /// from the recorded to the live value in answers.
-    public var learn: [String] = []
+    /// from the recorded to the live value in answers; each with a literal every match contains,
+    /// so strings without it are not searched.
+    public var learn: [(rule: String, literal: String)] = []
     /// The status a miss gets unless `--miss-status` says otherwise (nil: 404).
     public var missStatus: Int? = nil
 
@@ -41,11 +42,11 @@ public struct MatchPreset: Sendable {
             #"<duration_ms>\d+</duration_ms>=><duration_ms><ms></duration_ms>"#,
         ],
         learn: [
-            #"claude-project=((?:/[^\s"'`()<>]*)?/\.claude/projects/[^/\s"'`()<>]+)"#,
-            #"cwd=Primary working directory: ([^\n]+)"#,
-            #"home=(/[^\s"'`()<>]*?)/\.claude/projects/"#,
-            #"claude-tasks=(/[^\s"'`()<>]*/claude-\d+/[^/\s"'`()<>]+/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/tasks/"#,
-            #"agent=agentId: ([0-9a-f]{8,})"#,
+            (#"claude-project=((?:/[^\s"'`()<>]*)?/\.claude/projects/[^/\s"'`()<>]+)"#, "/.claude/projects/"),
+            (#"cwd=Primary working directory: ([^\n]+)"#, "Primary working directory: "),
+            (#"home=(/[^\s"'`()<>]*?)/\.claude/projects/"#, "/.claude/projects/"),
+            (#"claude-tasks=(/[^\s"'`()<>]*/claude-\d+/[^/\s"'`()<>]+/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/tasks/"#, "/tasks/"),
+            (#"agent=agentId: ([0-9a-f]{8,})"#, "agentId: "),
         ],
         // Claude Code shows the message of a 400 as "API Error: 400 <message>" and does not retry it;
         // a 404 becomes "There's an issue with the selected model", and 409/5xx are retried first.

@@ -24,7 +24,7 @@ public struct MatchRules: Sendable {
 
     /// Creates rules from `serve` flags.
     /// - Parameters:
-    ///   - ignore: `--ignore` paths, added to the defaults.
+    ///   - ignore: `--ignore` paths (and the presets').
     ///   - normalize: `--normalize` rules.
     ///   - presets: `--preset` names (`claude-code`).
     ///   - strict: `--strict`: every body field is matched (not only those Ollama reads), and the query string.
@@ -38,18 +38,18 @@ public struct MatchRules: Sendable {
     ) throws {
         var paths: [String] = []
         var rules = normalize
-        var learnRules: [String] = []
+        var learnRules: [(rule: String, literal: String?)] = []
         for preset in presets {
             guard let bundle = MatchPreset.named(preset) else {
                 throw RuleError("unknown preset \"\(preset)\" (known: \(MatchPreset.all.map(\.name).joined(separator: ", ")))")
             }
             paths += bundle.ignore
             rules += bundle.normalize
-            learnRules += bundle.learn
+            learnRules += bundle.learn.map { ($0.rule, $0.literal) }
         }
         paths += ignore
         self.rewrites = try rewrite.map(MachineValues.Rewrite.init(rule:))
-        self.learners = try (learnRules + learn).map(MachineValues.Learner.init(rule:))
+        self.learners = try (learnRules + learn.map { ($0, nil) }).map { try MachineValues.Learner(rule: $0.rule, literal: $0.literal) }
         self.strict = strict
         do {
             self.ignore = try paths.map(JSONPath.init)
@@ -125,11 +125,9 @@ public struct MatchRules: Sendable {
     /// `body` with the rules applied, and the machine-specific values it states (in the order
     /// they first appear), which the canonical body holds as placeholders.
     public func canonicalForm(_ body: [UInt8], parsed: JSONValue?? = nil) -> (body: CanonicalBody, learned: [MachineValues.Learned]) {
-        guard var value = parsed ?? Self.parseForMatching(body) else {
+        guard var value = matchedPart(parsed ?? Self.parseForMatching(body)) else {
             return (.raw(body), [])
         }
-        if !strict { value = OllamaReadFields.project(value) }
-        for path in ignore { value = path.removing(from: value) }
         let learned = learn(from: value)
         var pairs = learned.map { (value: $0.value, replacement: $0.placeholder) }
         for (index, rewrite) in rewrites.enumerated() {
@@ -143,8 +141,16 @@ public struct MatchRules: Sendable {
 
     /// The machine-specific values `body` states (none without learners).
     public func learnedValues(_ body: [UInt8]) -> [MachineValues.Learned] {
-        guard !learners.isEmpty else { return [] }
-        return canonicalForm(body).learned
+        guard !learners.isEmpty, let value = matchedPart(Self.parseForMatching(body)) else { return [] }
+        return learn(from: value)
+    }
+
+    /// The part of a parsed body that is matched: what Ollama reads (all with `--strict`), less the ignore paths.
+    private func matchedPart(_ parsed: JSONValue?) -> JSONValue? {
+        guard var value = parsed else { return nil }
+        if !strict { value = OllamaReadFields.project(value) }
+        for path in ignore { value = path.removing(from: value) }
+        return value
     }
 
     /// The body paths matching leaves out because Ollama does not read them (none with `--strict`).

@@ -40,6 +40,8 @@ struct AnswerRewriter: Sendable {
         var edits: [(range: Range<Int>, bytes: [UInt8])] = []
         var tags: [Int] = []
         if replay.frames.isEmpty {
+            // A body that is not JSON (a plain-text error, an HTML page) is left as it is.
+            guard (try? JSONParser.parse(body)) != nil else { return Result(replay: replay, used: []) }
             tags += rewriteValues(JSONStringTokens.values(in: body, range: 0..<body.count), in: body, into: &edits)
         } else {
             tags += rewriteStream(replay.frames, in: body, into: &edits)
