@@ -41,7 +41,7 @@ public enum MachineValues {
         /// The pattern as given.
         public let pattern: String
         /// A literal every match contains (known for the presets' rules): strings without it are skipped.
-        let literal: String?
+        let literal: [UInt8]?
         private let regex: NSRegularExpressionBox
 
         /// Values shorter than this are not learned (a working directory of `/` would be everywhere).
@@ -50,7 +50,7 @@ public enum MachineValues {
         /// Parses `NAME=REGEX`; `literal`, when given, must be in every match.
         /// - Throws: ``MatchRules/RuleError`` for a bad name, a pattern that does not compile or has no group.
         public init(rule: String, literal: String? = nil) throws {
-            self.literal = literal
+            self.literal = literal.map { Array($0.utf8) }
             guard let equals = rule.firstIndex(of: "=") else {
                 throw MatchRules.RuleError("invalid --learn rule \"\(rule)\": expected NAME=REGEX")
             }
@@ -68,9 +68,29 @@ public enum MachineValues {
         /// `NAME=REGEX`.
         public var description: String { "\(name)=\(pattern)" }
 
+        /// Whether `text`'s UTF-8 bytes contain `needle` (a plain byte search: far cheaper than the regex).
+        static func contains(_ text: String, _ needle: [UInt8]) -> Bool {
+            guard let first = needle.first else { return true }
+            var text = text
+            return text.withUTF8 { haystack in
+                guard needle.count <= haystack.count else { return false }
+                var i = 0
+                let last = haystack.count - needle.count
+                while i <= last {
+                    if haystack[i] == first {
+                        var j = 1
+                        while j < needle.count, haystack[i + j] == needle[j] { j += 1 }
+                        if j == needle.count { return true }
+                    }
+                    i += 1
+                }
+                return false
+            }
+        }
+
         /// Adds the values `text` states to `values` (in order, each once).
         func collect(from text: String, into values: inout [String]) {
-            if let literal, !text.contains(literal) { return }
+            if let literal, !Self.contains(text, literal) { return }
             let range = NSRange(text.startIndex..., in: text)
             for match in regex.value.matches(in: text, options: [], range: range) {
                 guard let group = Range(match.range(at: 1), in: text) else { continue }
