@@ -36,6 +36,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("first-byte-timeout"), help: "Seconds to wait for the upstream's response head.")
     var firstByteTimeout: Double = 600
 
+    @Option(name: .customLong("upstream-ca"), help: ArgumentHelp("PEM certificates an HTTPS upstream may present, trusted besides the system's (a private CA, a self-signed server).", valueName: "file"))
+    var upstreamCA: String?
+
     @Option(name: .customLong("upstream-timeout"), help: "Longest silence (seconds) allowed inside an upstream body.")
     var upstreamTimeout: Double = 600
 
@@ -118,6 +121,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.maxBodyBytes = maxBodyBytes
         options.firstByteTimeoutSeconds = firstByteTimeout
         options.upstreamReadTimeoutSeconds = upstreamTimeout
+        options.upstreamCAFile = upstreamCA
         options.onExhausted = onExhausted
         options.reportPath = report
         options.failOnMiss = failOnMiss

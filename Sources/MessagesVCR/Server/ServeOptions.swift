@@ -62,6 +62,8 @@ public struct ServeOptions: Sendable {
     public var maxCassetteBytes: Int?
     /// `--admin-token`: required on `/__vcr/*` routes when set.
     public var adminToken: String?
+    /// `--upstream-ca`: a PEM file of certificates an HTTPS upstream may present, trusted besides the system's.
+    public var upstreamCAFile: String?
     /// `--allowed-host`: `Host` names accepted besides IP literals, `localhost` and ``host`` (`*`: any).
     public var allowedHosts: [String] = []
     /// Seconds a connection may sit idle (or send headers slowly) before it is closed.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 
 /// A messages-vcr server: a `Service` that listens until its service group shuts it down.
@@ -74,7 +75,22 @@ public final class VCRServer: Service, Sendable {
         let readTimeout = options.upstreamReadTimeoutSeconds.map { TimeAmount.nanoseconds(Int64($0 * 1e9)) }
         upstream = UpstreamClient(
             target: options.upstream, firstByteTimeout: .nanoseconds(Int64(options.firstByteTimeoutSeconds * 1e9)),
-            readTimeout: readTimeout)
+            readTimeout: readTimeout, extraTrustRoots: try Self.trustRoots(options.upstreamCAFile))
+    }
+
+    /// The certificates of `--upstream-ca`, read once at start.
+    private static func trustRoots(_ path: String?) throws -> [NIOSSLCertificate] {
+        guard let path else { return [] }
+        guard FileManager.default.isReadableFile(atPath: path) else { throw ServeOptionError("--upstream-ca \(path): no such readable file") }
+        do {
+            let certificates = try NIOSSLCertificate.fromPEMFile(path)
+            guard !certificates.isEmpty else { throw ServeOptionError("--upstream-ca \(path): no PEM certificate in it") }
+            return certificates
+        } catch let error as ServeOptionError {
+            throw error
+        } catch {
+            throw ServeOptionError("--upstream-ca \(path): not a PEM certificate file (\(error))")
+        }
     }
 
     private static func checkDirectory(_ path: String, needsWrite: Bool) throws {

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Logging
 import NIOCore
+import NIOSSL
 import NIOHTTP1
 import NIOPosix
 #if canImport(Glibc)
@@ -35,7 +36,11 @@ public final class UpstreamClient: Sendable {
     ///   - connectTimeout: how long a TCP connect may take.
     ///   - firstByteTimeout: how long to wait for the response head.
     ///   - readTimeout: the longest silence allowed between body bytes.
-    public init(target: UpstreamTarget, connectTimeout: TimeAmount = .seconds(5), firstByteTimeout: TimeAmount, readTimeout: TimeAmount?) {
+    ///   - extraTrustRoots: certificates trusted for an HTTPS upstream besides the system's (`--upstream-ca`).
+    public init(
+        target: UpstreamTarget, connectTimeout: TimeAmount = .seconds(5), firstByteTimeout: TimeAmount, readTimeout: TimeAmount?,
+        extraTrustRoots: [NIOSSLCertificate] = []
+    ) {
         self.target = target
         self.firstByteTimeout = firstByteTimeout
         self.bodyReader = UpstreamBodyReader(idleTimeout: readTimeout)
@@ -50,6 +55,11 @@ public final class UpstreamClient: Sendable {
         configuration.httpVersion = .http1Only
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
         configuration.connectionPool.retryConnectionEstablishment = false
+        if !extraTrustRoots.isEmpty {
+            var tls = TLSConfiguration.makeClientConfiguration()  // the system trust store, plus these
+            tls.additionalTrustRoots = [.certificates(extraTrustRoots)]
+            configuration.tlsConfiguration = tls
+        }
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

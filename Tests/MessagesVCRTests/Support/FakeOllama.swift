@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -57,6 +58,11 @@ final class FakeOllama: Sendable {
     /// Runs the fake on 127.0.0.1:0 for the duration of `body`.
     func run<T: Sendable>(_ body: @Sendable (Int) async throws -> T) async throws -> T {
         try await TestServer.run(responder: FakeResponder(fake: self), body)
+    }
+
+    /// Runs the fake over HTTPS with `tls` for the duration of `body`.
+    func runTLS<T: Sendable>(_ tls: TLSConfiguration, _ body: @Sendable (Int) async throws -> T) async throws -> T {
+        try await TestServer.runTLS(responder: FakeResponder(fake: self), tls: tls, body)
     }
 
     fileprivate func receive(_ request: ReceivedRequest) -> Script {

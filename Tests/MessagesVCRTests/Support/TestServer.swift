@@ -2,10 +2,12 @@ import AsyncHTTPClient
 import Foundation
 import GRDB
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import MessagesVCR
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import ServiceLifecycle
 
 /// Runs services on 127.0.0.1:0 inside a test and shuts them down gracefully afterwards.
@@ -22,6 +24,17 @@ enum TestServer {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
+        return try await withService(app, ports: ports, body)
+    }
+
+    /// Runs a Hummingbird responder over TLS; `body` gets the bound port.
+    static func runTLS<R: HTTPResponder, T: Sendable>(
+        responder: R, tls: TLSConfiguration, _ body: @Sendable (Int) async throws -> T
+    ) async throws -> T where R.Context == BasicRequestContext {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            responder: responder, server: try .tls(.http1(), tlsConfiguration: tls), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
         return try await withService(app, ports: ports, body)
     }
