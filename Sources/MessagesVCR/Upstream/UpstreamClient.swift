@@ -109,6 +109,15 @@ public final class UpstreamClient: Sendable {
             return "the upstream closed the connection before the request was sent"
         case let error as IOError:
             if let reason = reason(errno: error.errnoCode) { return reason }
+        case let error as NIOSSLError:
+            if case .handshakeFailed = error {
+                let text = String(describing: error)
+                if text.contains("CERTIFICATE_VERIFY_FAILED") {
+                    return "TLS handshake failed: the upstream's certificate is not trusted (CERTIFICATE_VERIFY_FAILED); "
+                        + "give its CA with --upstream-ca FILE"
+                }
+                return "TLS handshake failed: \(text)"
+            }
         case let error as NIOConnectionError:
             for failure in error.connectionErrors {
                 if let io = failure.error as? IOError, let reason = reason(errno: io.errnoCode) { return reason }
