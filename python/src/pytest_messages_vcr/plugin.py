@@ -78,6 +78,7 @@ def server_for(config: pytest.Config) -> VCRServer:
     log.close()
     server = VCRServer(binary, setting(config, "vcr_mode"), directory, setting(config, "vcr_timing"),
                        setting(config, "vcr_upstream") or None, log.name)
+    config.add_cleanup(lambda: os.path.exists(log.name) and os.unlink(log.name))  # runs after stop (cleanups are LIFO)
     server.start()
     config.stash[SERVER_KEY] = server
     config.add_cleanup(server.stop)
