@@ -112,4 +112,18 @@ struct StoreTests {
         #expect(lists == 0, "no part list")
         #expect(stored.map { [UInt8]($0) } == body, "one blob row holds the whole body")
     }
+
+    @Test("several openers of one new cassette at once (two recording servers, xdist workers) all succeed")
+    func concurrentCreation() async throws {
+        for round in 0..<10 {
+            let path = try temporaryDirectory() + "/race-\(round).sqlite"
+            let results = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<6 {
+                    group.addTask { try await offThePool { do { _ = try CassetteStore(path: path, mode: .createIfMissing); return "ok" } catch { return "\(error)" } } }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(results.allSatisfy { $0 == "ok" }, "round \(round): \(results)")
+        }
+    }
 }

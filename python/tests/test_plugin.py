@@ -45,6 +45,7 @@ def recorded(pytester):
     result.assert_outcomes(passed=3)
     assert (pytester.path / "recorded" / "test_chat.sqlite").is_file()
     assert (pytester.path / "recorded" / "test_chat.json").is_file()
+    assert sorted(p.name for p in (pytester.path / "recorded").glob("*.sqlite")) == ["test_chat.sqlite"]  # no stray cassette
     result.stdout.fnmatch_lines(["*exported cassette test_chat to *test_chat.json"])
     return pytester
 

@@ -55,7 +55,7 @@ public final class CassetteStore: Sendable {
             }
         }
         do {
-            let pool = try DatabasePool(path: path, configuration: configuration)
+            let pool = try Self.retryingWhenRaced { try DatabasePool(path: path, configuration: configuration) }
             let migrator = CassetteSchema.migrator
             try pool.write { db in
                 if try migrator.hasBeenSuperseded(db) || Self.storedFormatVersion(db) > CassetteSchema.formatVersion {
@@ -65,13 +65,30 @@ public final class CassetteStore: Sendable {
                     )
                 }
             }
-            try migrator.migrate(pool)
+            try Self.retryingWhenRaced { try migrator.migrate(pool) }
             self.pool = pool
             self.commits = GroupCommit(writer: pool)
         } catch let error as VCRError {
             throw error
         } catch {
             throw VCRError.cassetteUnusable(path: path, reason: Self.describe(error))
+        }
+    }
+
+    /// Runs `body` again (up to 5 times, waiting a little longer each time) when it fails with a
+    /// database error. Two processes that open a new cassette at once (two recording servers, e.g.
+    /// pytest-xdist workers) race: one's switch to WAL can find the file locked (SQLITE_BUSY comes
+    /// back at once there, with no busy wait), or both can see a migration pending and the second
+    /// fails inside that migration's transaction (rolled back). Tried again, the file is ready.
+    private static func retryingWhenRaced<T>(_ body: () throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try body()
+            } catch is DatabaseError where attempt < 5 {
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+            }
         }
     }
 
@@ -109,12 +126,9 @@ public final class CassetteStore: Sendable {
     private static func checkFormat(path: String) throws {
         let files = FileManager.default
         guard files.fileExists(atPath: path) else { return }
-        // A read-only look at a WAL database leaves empty -wal and -shm files: remove those it made.
-        let sidecars = [path + "-wal", path + "-shm"].filter { !files.fileExists(atPath: $0) }
-        defer {
-            let walSize = (try? files.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
-            if walSize == 0 { for file in sidecars { try? files.removeItem(atPath: file) } }
-        }
+        // A read-only look at a WAL database can leave empty -wal and -shm files; they are not
+        // removed here, because another process may be opening the same cassette right now (its
+        // writer would lose them). The writer opened next removes them when it closes.
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(10)

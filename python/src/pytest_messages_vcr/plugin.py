@@ -20,6 +20,8 @@ BAD_RESULTS = ("miss", "exhausted", "error")
 SERVER_KEY = pytest.StashKey["VCRServer | None"]()
 USES_KEY = pytest.StashKey["tuple[str, str, str]"]()
 CASSETTES_KEY = pytest.StashKey["set[str]"]()
+DEFAULT_CASSETTE_KEY = pytest.StashKey["str | None"]()
+FIXTURES = ("vcr_base_url", "anthropic_client", "async_anthropic_client")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,6 +55,16 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--vcr-mode {mode!r}: use one of {', '.join(MODES)}")
     config.stash[SERVER_KEY] = None
     config.stash[CASSETTES_KEY] = set()
+    config.stash[DEFAULT_CASSETTE_KEY] = None
+
+
+def pytest_collection_modifyitems(session, config: pytest.Config, items) -> None:
+    # The server's own --cassette (created at start in record mode) is the first one a test uses,
+    # so no stray cassette appears in the folder.
+    for item in items:
+        if any(name in getattr(item, "fixturenames", ()) for name in FIXTURES):
+            config.stash[DEFAULT_CASSETTE_KEY] = cassette_name(item)
+            return
 
 
 def cassette_dir(config: pytest.Config) -> str:
@@ -76,8 +88,9 @@ def server_for(config: pytest.Config) -> VCRServer:
     os.makedirs(directory, exist_ok=True)
     log = tempfile.NamedTemporaryFile(prefix="messages-vcr-", suffix=".log", delete=False)
     log.close()
+    default = config.stash.get(DEFAULT_CASSETTE_KEY, None) or "messages-vcr"
     server = VCRServer(binary, setting(config, "vcr_mode"), directory, setting(config, "vcr_timing"),
-                       setting(config, "vcr_upstream") or None, log.name)
+                       setting(config, "vcr_upstream") or None, log.name, extra=["--cassette", default])
     config.add_cleanup(lambda: os.path.exists(log.name) and os.unlink(log.name))  # runs after stop (cleanups are LIFO)
     server.start()
     config.stash[SERVER_KEY] = server
