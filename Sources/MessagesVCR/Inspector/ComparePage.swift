@@ -6,13 +6,15 @@ struct ComparePage {
     let cassette: String
 
     func render() -> String {
-        let scale = max(TimelineSVG(a.response).scaleNanos, TimelineSVG(b.response).scaleNanos)
+        var timelines = [TimelineSVG(a.response), TimelineSVG(b.response)]
+        let scale = timelines.map(\.scaleNanos).max()!
+        for index in timelines.indices { timelines[index].scaleNanos = scale }  // one time scale for both
         var body = "<h1>Compare <code>\(HTML.escape(a.id))</code> and <code>\(HTML.escape(b.id))</code></h1>"
-        for (label, interaction) in [("A", a), ("B", b)] {
+        for ((label, interaction), timeline) in zip([("A", a), ("B", b)], timelines) {
             let response = interaction.response
             body += "<h2 id=\"timeline-\(label)-heading\">\(label): <a class=\"mono\" href=\"/__vcr/ui/interactions/\(HTML.query(interaction.id))?cassette=\(HTML.query(cassette))\">\(HTML.escape(interaction.id))</a>"
             body += " <span class=\"muted\">TTFB \(HTML.millis(response.ttfbNanos)) ms · \(HTML.millis(response.durationNanos)) ms · \(response.frames.count) events · \(response.outcome.rawValue)</span></h2>"
-            body += TimelineSVG(response, scaleNanos: scale).svg(id: "timeline-\(label)", title: "Timeline of \(label), interaction \(interaction.id)")
+            body += timeline.svg(id: "timeline-\(label)", title: "Timeline of \(label), interaction \(interaction.id)")
         }
         body += "<h2 id=\"grammar-heading\">Event grammar</h2>" + grammar()
         body += "<h2 id=\"text-heading\">Text</h2>" + text()

@@ -49,10 +49,9 @@ struct InteractionPage {
         for (index, mark) in timeline.marks.enumerated() {
             let gap = Double(Int64(mark.offsetNanos) - Int64(previous)) / 1e6
             previous = mark.offsetNanos
-            let detail = index < interaction.response.frames.count ? InteractionView.detail(of: interaction.response.frames[index]) : mark.label
             out += "<tr\(gapRows.contains(index) ? " class=\"gap\"" : "")><td class=\"num\">\(index)</td><td class=\"num\">\(HTML.millis(mark.offsetNanos))</td>"
             out += "<td class=\"num\">\(String(format: "%+.1f", gap))</td><td>\(HTML.escape(mark.event))</td><td>\(HTML.escape(timeline.lanes[mark.lane].label))</td>"
-            out += "<td class=\"mono\">\(HTML.escape(detail))</td></tr>"
+            out += "<td class=\"mono\">\(HTML.escape(mark.detail))</td></tr>"
         }
         return out + "</tbody></table>"
     }

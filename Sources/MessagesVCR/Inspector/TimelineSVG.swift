@@ -9,12 +9,16 @@ struct TimelineSVG {
         var offsetNanos: UInt64
         var lane: Int
         var event: String
-        var label: String
+        /// One line about the event (``InteractionView/detail(of:)``, or the chunk's size).
+        var detail: String
+
+        /// The mark's tooltip.
+        var label: String { "\(event) at \(HTML.millis(offsetNanos)) ms " + CassetteTool.cut(detail, 40) }
     }
 
     let response: RecordedResponse
-    /// The time the picture's width stands for (the longer response when two are compared).
-    let scaleNanos: UInt64
+    /// The time the picture's width stands for (set to the longer response's when two are compared).
+    var scaleNanos: UInt64
     /// A gap between consecutive events longer than this is shaded.
     let gapThresholdNanos: UInt64
     let marks: [Mark]
@@ -25,16 +29,16 @@ struct TimelineSVG {
     static let laneHeight = 26.0
     static let top = 26.0
 
-    init(_ response: RecordedResponse, scaleNanos: UInt64? = nil) {
+    init(_ response: RecordedResponse) {
         self.response = response
         var lanes: [(label: String, kind: String)] = [("message", "meta")]
         var laneOfBlock: [Int: Int] = [:]
         var marks: [Mark] = []
         if response.frames.isEmpty {
             lanes = [("body chunks", "meta")]
-            marks = response.chunks.enumerated().map { Mark(offsetNanos: $1.offsetNanos, lane: 0, event: "chunk", label: "chunk \($0): \($1.length) bytes") }
+            marks = response.chunks.map { Mark(offsetNanos: $0.offsetNanos, lane: 0, event: "chunk", detail: "\($0.length) bytes") }
         }
-        for (number, frame) in response.frames.enumerated() {
+        for frame in response.frames {
             let data = try? JSONParser.parse(frame.data)
             let event = frame.event ?? data?["type"]?.stringValue ?? "message"
             var lane = 0
@@ -48,13 +52,12 @@ struct TimelineSVG {
                 }
                 lane = laneOfBlock[index]!
             }
-            marks.append(Mark(offsetNanos: frame.offsetNanos, lane: lane, event: event,
-                              label: "event \(number): \(event) at \(HTML.millis(frame.offsetNanos)) ms " + CassetteTool.cut(InteractionView.detail(of: frame), 40)))
+            marks.append(Mark(offsetNanos: frame.offsetNanos, lane: lane, event: event, detail: InteractionView.detail(of: frame)))
         }
         self.lanes = lanes
         self.marks = marks
         let last = max(response.durationNanos, marks.last?.offsetNanos ?? 0, response.ttfbNanos ?? 0)
-        self.scaleNanos = max(scaleNanos ?? last, 1)
+        self.scaleNanos = max(last, 1)
         self.gapThresholdNanos = Self.threshold(marks.map(\.offsetNanos))
     }
 
@@ -110,10 +113,10 @@ struct TimelineSVG {
             let from = x(marks[gap.index - 1].offsetNanos), to = x(mark.offsetNanos)
             out += "<rect class=\"gap\" x=\"\(Self.f(from))\" y=\"\(Self.f(y + 1))\" width=\"\(Self.f(max(to - from, 1)))\" height=\"\(Self.f(Self.laneHeight - 2))\"><title>gap of \(HTML.millis(gap.nanos)) ms before event \(gap.index)</title></rect>"
         }
-        for mark in marks {
+        for (index, mark) in marks.enumerated() {
             let kind = mark.lane == 0 ? (mark.event == "error" ? "error" : "meta") : lanes[mark.lane].kind
             let y = Self.top + Double(mark.lane) * Self.laneHeight + 5
-            out += "<rect class=\"mark \(HTML.escape(kind))\" x=\"\(Self.f(x(mark.offsetNanos) - 1))\" y=\"\(Self.f(y))\" width=\"2\" height=\"\(Self.f(Self.laneHeight - 10))\"><title>\(HTML.escape(mark.label))</title></rect>"
+            out += "<rect class=\"mark \(HTML.escape(kind))\" x=\"\(Self.f(x(mark.offsetNanos) - 1))\" y=\"\(Self.f(y))\" width=\"2\" height=\"\(Self.f(Self.laneHeight - 10))\"><title>\(HTML.escape("event \(index): " + mark.label))</title></rect>"
         }
         if let ttfb = response.ttfbNanos {
             out += marker(ttfb, className: "ttfb", label: "TTFB \(HTML.millis(ttfb)) ms", bottom: bottom, row: 0)

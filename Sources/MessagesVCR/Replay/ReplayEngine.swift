@@ -165,6 +165,8 @@ final class ReplayEngine: Sendable {
         var message: String
         var nearestID: String?
         var nearest: MatchRules.CanonicalBody?
+        /// The request's fields matching left out (``MatchRules/leftOut(_:)``).
+        var leftOut: [String] = []
     }
 
     /// Why `query` matched nothing in `store` (nil: the file does not exist): the nearest recording
@@ -175,13 +177,18 @@ final class ReplayEngine: Sendable {
     /// best few, the longest common prefix of the canonical bodies.
     func diagnose(_ query: Query, in store: CassetteStore?, cassetteName: String) async throws -> Diagnosis {
         let request = query.request
+        let leftOut = rules.leftOut(request.body)
         guard let store else {
-            return Diagnosis(message: "no recording matches \(request.method) \(request.path) in cassette \(cassetteName) (the cassette file does not exist)")
+            return Diagnosis(
+                message: "no recording matches \(request.method) \(request.path) in cassette \(cassetteName) (the cassette file does not exist)",
+                leftOut: leftOut)
         }
         let index = try await index(for: store)
         let head = "no recording matches \(request.method) \(request.path) in cassette \(cassetteName)"
         guard index.hasRoute(method: request.method, path: request.path) else {
-            return Diagnosis(message: head + (index.count == 0 ? " (the cassette is empty)" : " (it has no recording of \(request.method) \(request.path))"))
+            return Diagnosis(
+                message: head + (index.count == 0 ? " (the cassette is empty)" : " (it has no recording of \(request.method) \(request.path))"),
+                leftOut: leftOut)
         }
         let pool = index.nearest(
             method: request.method, path: request.path, model: RequestSummary(body: request.body).model, size: request.body.count,
@@ -197,23 +204,22 @@ final class ReplayEngine: Sendable {
             let score = Self.commonPrefix(body.bytes, received)
             if best == nil || score > best!.score { best = (entry, recorded, body, score) }
         }
-        let unread = unreadNote(query)
-        guard let nearest = best else { return Diagnosis(message: head + unread) }
+        let unread = Self.unreadNote(leftOut)
+        guard let nearest = best else { return Diagnosis(message: head + unread, leftOut: leftOut) }
         let summary = RequestSummary(body: nearest.request.body)
         var label = "nearest is \(nearest.entry.id) (model \(summary.model ?? "?")"
         if let text = summary.firstUserText { label += ", " + JSONDiff.quote(Self.cut(text, 40)) }
         label += ")"
         let message = head + "; " + label + ": "
             + differences(recorded: nearest.request, recordedBody: nearest.body, received: query).joined(separator: "; ") + unread
-        return Diagnosis(message: message, nearestID: nearest.entry.id, nearest: nearest.body)
+        return Diagnosis(message: message, nearestID: nearest.entry.id, nearest: nearest.body, leftOut: leftOut)
     }
 
     /// How many left-out paths a miss message names.
     private static let unreadShown = 6
 
     /// `; not matched (Ollama does not read them): a, b` for the fields matching left out of the request.
-    private func unreadNote(_ query: Query) -> String {
-        let paths = rules.leftOut(query.request.body)
+    private static func unreadNote(_ paths: [String]) -> String {
         guard !paths.isEmpty else { return "" }
         let shown = paths.prefix(Self.unreadShown).joined(separator: ", ") + (paths.count > Self.unreadShown ? ", …" : "")
         return "; not matched (Ollama does not read them): " + shown

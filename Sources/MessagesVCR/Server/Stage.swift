@@ -118,12 +118,11 @@ struct Stage: Sendable {
         default:
             let diagnosis = try await engine.diagnose(query, in: store, cassetteName: cassette.name)
             (result, message) = (.miss, diagnosis.message)
-            let leftOut = engine.rules.leftOut(request.body)  // parsed here, not under the log's lock
             missID = server.misses.add { id in
                 MissLog.Entry(
                     id: id, time: note.time, session: note.session, cassette: cassette.name, method: request.method, path: request.path,
                     message: VCRError.noMatch(diagnosis.message).message, request: request, received: query.body,
-                    nearestID: diagnosis.nearestID, nearest: diagnosis.nearest, leftOut: leftOut)
+                    nearestID: diagnosis.nearestID, nearest: diagnosis.nearest, leftOut: diagnosis.leftOut)
             }
         }
         let error = VCRError.noMatch(message)
