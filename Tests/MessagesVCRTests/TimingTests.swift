@@ -39,15 +39,15 @@ extension LoadSensitiveTests {
                 #expect(original.body == recorded.response.body)
                 #expect(original.chunks.count == chunks.count)
                 let ratio = Double(try #require(original.arrivals.last)) / recordedEnd
-                #expect(ratio > 0.9 && ratio < 1.3, "original took \(ratio)× the recorded time")
+                #expect(ratio > 0.9 && ratio < 1.4, "original took \(ratio)× the recorded time")
                 for (arrival, chunk) in zip(original.arrivals, chunks) {
                     let error = abs(Double(arrival) - Double(chunk.offsetNanos)) / 1e6
-                    #expect(error < 60, "chunk arrived \(error) ms off its recorded offset")
+                    #expect(error < 100, "chunk arrived \(error) ms off its recorded offset")
                 }
 
                 let instant = try await TestClient.send(port: port, headers: [("x-vcr-timing", "instant")], body: body)
                 #expect(instant.body == recorded.response.body)
-                #expect(Double(try #require(instant.arrivals.last)) / recordedEnd < 0.25)
+                #expect(Double(try #require(instant.arrivals.last)) / recordedEnd < 0.4)
 
                 let double = try await TestClient.send(port: port, headers: [("x-vcr-timing", "speed:2")], body: body)
                 let half = Double(try #require(double.arrivals.last)) / recordedEnd
