@@ -117,11 +117,21 @@ struct ImportCommand: AsyncParsableCommand {
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Validate every stream against the Messages event grammar and lint it against Ollama's behaviour (exit 1 on any problem).")
+        abstract: "Validate every stream against the Messages event grammar and lint it against its server's behaviour (exit 1 on any problem).")
     @OptionGroup var cassette: CassetteOptions
+    @Option(help: ArgumentHelp("Lint against this server's behaviour: ollama or anthropic (default: the server each recording came from).", valueName: "flavor"))
+    var flavor: String?
 
     func run() async throws {
-        let report = CassetteTool.check(try await cassette.open().all())
+        var server: Flavor?
+        if let flavor {
+            do {
+                server = try Flavor(parsing: flavor)
+            } catch {
+                throw ToolError(error.description)
+            }
+        }
+        let report = CassetteTool.check(try await cassette.open().all(), flavor: server)
         for line in report.incomplete { print("note: " + line) }
         for line in report.problems { print(line) }
         print("\(report.checked) interactions checked, \(report.problems.count) problems, \(report.incomplete.count) incomplete")

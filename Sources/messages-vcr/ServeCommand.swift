@@ -47,6 +47,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("miss-status"), help: ArgumentHelp("HTTP status of a miss (default 404; 400 with --preset claude-code, whose users then see the explanation). x-vcr-miss: 1 marks it either way.", valueName: "code"))
     var missStatus: Int?
 
+    @Option(help: ArgumentHelp("Answer as ollama (its bytes, the default) or as the real anthropic API (ping, msg_01/toolu_01 ids, request-id, count_tokens, key and version checked). A request's x-vcr-flavor header overrides it.", valueName: "flavor"))
+    var flavor: String = "ollama"
+
     @Option(help: ArgumentHelp("Replay pacing: original, instant, fixed:MS (MS before each chunk) or speed:X.", valueName: "policy"))
     var timing = "original"
 
@@ -130,6 +133,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
         options.missStatus = MatchPreset.missStatus(option: missStatus, presets: match.preset)
         do {
+            options.flavor = try Flavor(parsing: flavor)
+        } catch {
+            throw ServeOptionError("--\(error.description)")
+        }
+        do {
             options.timing = try TimingPolicy(parsing: timing, speed: speed)
             options.rules = try match.rules()
             options.fault = try fault.map { try FaultPlan(parsing: $0) }
@@ -155,7 +163,7 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data((ready.line + "\n").utf8))  // unbuffered: scripts wait on it
         }
         if mode != .record, mode != .passthrough {
-            logger.info("match rules: \(options.rules.summary.joined(separator: "; ")); timing \(options.timing)")
+            logger.info("match rules: \(options.rules.summary.joined(separator: "; ")); timing \(options.timing); flavor \(options.flavor)")
         }
         if !["127.0.0.1", "localhost", "::1"].contains(host) {
             logger.warning("binding \(host): messages-vcr is then reachable from other machines")

@@ -145,10 +145,12 @@ public struct MatchRules: Sendable {
         return learn(from: value)
     }
 
-    /// The part of a parsed body that is matched: what Ollama reads (all with `--strict`), less the ignore paths.
+    /// The part of a parsed body that is matched: what Ollama reads (all with `--strict`), less the
+    /// ignore paths, tool ids in Ollama's `call_…` space (``AnthropicIDs/canonicalizingToolIDs(_:)``).
     private func matchedPart(_ parsed: JSONValue?) -> JSONValue? {
         guard var value = parsed else { return nil }
         if !strict { value = OllamaReadFields.project(value) }
+        value = AnthropicIDs.canonicalizingToolIDs(value)
         for path in ignore { value = path.removing(from: value) }
         return value
     }

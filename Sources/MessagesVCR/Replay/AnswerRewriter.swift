@@ -47,12 +47,11 @@ struct AnswerRewriter: Sendable {
             tags += rewriteStream(replay.frames, in: body, into: &edits)
         }
         guard !tags.isEmpty else { return Result(replay: replay, used: []) }
-        edits.sort { $0.range.lowerBound < $1.range.lowerBound }
         let used = substitutions.indices.compactMap { index -> (MachineValues.Substitution, Int)? in
             let count = tags.filter { $0 == index }.count
             return count > 0 ? (substitutions[index], count) : nil
         }
-        return Result(replay: Self.applying(edits, to: replay, body: body), used: used)
+        return Result(replay: ReplayEdits(edits).applied(to: replay, body: body), used: used)
     }
 
     // MARK: - Finding what changes
@@ -154,58 +153,5 @@ struct AnswerRewriter: Sendable {
     private static func escapedInside(_ text: String) -> String {
         let quoted = encoded(text)
         return String(decoding: quoted[1..<(quoted.count - 1)], as: UTF8.self)
-    }
-
-    // MARK: - Building the new recording
-
-    /// `replay` with `edits` (sorted, disjoint) applied to its body, its chunks and frames moved to
-    /// the new byte positions. A byte inside an edited string maps to the string's new start.
-    private static func applying(_ edits: [(range: Range<Int>, bytes: [UInt8])], to replay: PreparedReplay, body: [UInt8]) -> PreparedReplay {
-        var newBody: [UInt8] = []
-        newBody.reserveCapacity(body.count + edits.reduce(0) { $0 + $1.bytes.count })
-        var starts: [(old: Int, new: Int, oldEnd: Int, newEnd: Int)] = []
-        var cursor = 0
-        for edit in edits {
-            newBody += body[cursor..<edit.range.lowerBound]
-            let newStart = newBody.count
-            newBody += edit.bytes
-            starts.append((edit.range.lowerBound, newStart, edit.range.upperBound, newBody.count))
-            cursor = edit.range.upperBound
-        }
-        newBody += body[cursor...]
-        // Maps an old offset to the new body; offsets must be asked in increasing order.
-        struct Mapper {
-            let edits: [(old: Int, new: Int, oldEnd: Int, newEnd: Int)]
-            var next = 0
-            var shift = 0
-            mutating func map(_ offset: Int) -> Int {
-                while next < edits.count, offset > edits[next].old {
-                    if offset < edits[next].oldEnd { return edits[next].new }
-                    shift = edits[next].newEnd - edits[next].oldEnd
-                    next += 1
-                }
-                return offset + shift
-            }
-        }
-        var result = replay
-        result.body = ByteBuffer(bytes: newBody)
-        if result.contentLength != nil { result.contentLength = newBody.count }
-        result.chunks = []
-        result.offsets = []
-        result.extraDelays = []
-        var oldStart = 0
-        var chunkMapper = Mapper(edits: starts)
-        for (index, chunk) in replay.chunks.enumerated() {
-            let oldEnd = oldStart + chunk.readableBytes
-            let range = chunkMapper.map(oldStart)..<chunkMapper.map(oldEnd)
-            oldStart = oldEnd
-            guard !range.isEmpty else { continue }  // its bytes were all in a string that ends later
-            result.chunks.append(result.body.getSlice(at: range.lowerBound, length: range.count)!)
-            result.offsets.append(replay.offsets[index])
-            result.extraDelays.append(replay.extraDelays[index])
-        }
-        var frameMapper = Mapper(edits: starts)
-        result.frames = replay.frames.map { (frameMapper.map($0.range.lowerBound)..<frameMapper.map($0.range.upperBound), $0.event) }
-        return result
     }
 }

@@ -30,6 +30,8 @@ public final class Journal: Sendable {
         public var missID: Int?
         /// The request's `x-vcr-compat` note.
         public var compat: String?
+        /// Which server the answer behaved as.
+        public var flavor: Flavor = .ollama
     }
 
     private let capacity: Int
@@ -78,6 +80,7 @@ public final class Journal: Sendable {
                 if let detail = entry.detail { members.append(JSONMember("detail", .string(detail))) }
                 if let miss = entry.missID { members.append(JSONMember("miss", .int(miss))) }
                 if let compat = entry.compat { members.append(JSONMember("compat", .string(compat))) }
+                if entry.flavor != .ollama { members.append(JSONMember("flavor", .string(entry.flavor.rawValue))) }
                 if !entry.substitutions.isEmpty {
                     members.append(JSONMember("rewrites", .array(entry.substitutions.map { value in
                         .object(["name": .string(value.name), "recorded": .string(value.recorded), "live": .string(value.live)])

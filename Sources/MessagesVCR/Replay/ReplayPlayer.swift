@@ -23,6 +23,10 @@ struct PreparedReplay: Sendable {
     var errorMessage: String?
     /// The machine-specific values the recorded request stated (set when the rules learn any).
     var recordedValues: [MachineValues.Learned] = []
+    /// Which server's grammar the answer is in (``FlavorShaper`` turns it into the other's).
+    var producer: Flavor
+    /// Whether it answers `/v1/messages` (only those answers are reshaped).
+    var answersMessages: Bool
 
     init(_ interaction: Interaction) {
         let response = interaction.response
@@ -38,6 +42,8 @@ struct PreparedReplay: Sendable {
         ttfbNanos = response.ttfbNanos ?? 0
         outcome = response.outcome
         errorMessage = response.errorMessage
+        producer = Flavor.producer(of: response, source: interaction.source)
+        answersMessages = interaction.request.path == "/v1/messages"
     }
 }
 
@@ -50,7 +56,7 @@ struct ReplayPlayer: Sendable {
 
     /// The response for `replay`, paced by `timing` from `arrival`.
     func response(
-        for replay: PreparedReplay, timing: TimingPolicy, arrival: ContinuousClock.Instant, extraHeaders: HTTPFields,
+        for replay: PreparedReplay, timing: TimingPolicy, arrival: ContinuousClock.Instant, extraHeaders: HTTPFields, flavor: Flavor = .ollama,
         onFinish: @escaping @Sendable (Bool) -> Void
     ) async throws -> Response {
         guard let status = replay.status else {
@@ -59,7 +65,7 @@ struct ReplayPlayer: Sendable {
             let message = replay.errorMessage ?? "messages-vcr: upstream error"
             var response = HTTPConversions.response(
                 status: 502, headers: HeaderList(pairs: [("Content-Type", "application/json")]),
-                body: AnthropicErrorBody.encode(type: "api_error", message: message))
+                body: AnthropicErrorBody.encode(type: "api_error", message: message), flavor: flavor)
             response.headers.append(contentsOf: extraHeaders)
             return response
         }
@@ -80,7 +86,7 @@ struct ReplayPlayer: Sendable {
             single.chunks = [joined]
             single.offsets = [0]
             single.extraDelays = [0]
-            return try await response(for: single, timing: timing, arrival: arrival, extraHeaders: extraHeaders, onFinish: onFinish)
+            return try await response(for: single, timing: timing, arrival: arrival, extraHeaders: extraHeaders, flavor: flavor, onFinish: onFinish)
         }
         let body = ResponseBody(contentLength: replay.contentLength) { writer in
             do {

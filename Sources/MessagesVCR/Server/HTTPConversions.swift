@@ -17,23 +17,25 @@ enum HTTPConversions {
         return fields
     }
 
-    /// A complete response with a fixed body.
-    static func response(status: Int, headers: HeaderList, body: [UInt8]) -> Response {
+    /// A complete response with a fixed body; under the Anthropic flavour it carries a `request-id`
+    /// (an error body's `request_id` names the same id).
+    static func response(status: Int, headers: HeaderList, body: [UInt8], flavor: Flavor = .ollama) -> Response {
+        var (headers, body) = (headers, body)
+        if flavor == .anthropic { (headers, body) = AnthropicEmulator.stamped(headers: headers, body: body) }
         var fields = httpFields(headers)
         fields[.contentLength] = String(body.count)
         return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    /// An Anthropic-shaped JSON error for one of messages-vcr's own errors.
+    /// An Anthropic-shaped JSON error for one of messages-vcr's own errors; under the Anthropic
+    /// flavour with the API's error headers (`request-id`, `x-should-retry`).
     /// - Parameter status: a status other than the error's own (its `error.type` then follows the status).
-    static func errorResponse(_ error: VCRError, status: Int? = nil, extraHeaders: HeaderList = HeaderList()) -> Response {
-        var headers = HeaderList(pairs: [("Content-Type", "application/json")])
+    static func errorResponse(_ error: VCRError, status: Int? = nil, extraHeaders: HeaderList = HeaderList(), flavor: Flavor = .ollama) -> Response {
+        let status = status ?? error.status
+        let type = status == error.status ? error.errorType : AnthropicErrorBody.ollamaErrorType(forStatus: status)
+        var headers = flavor == .anthropic ? AnthropicEmulator.errorHeaders(status: status) : HeaderList(pairs: [("Content-Type", "application/json")])
         headers.fields.append(contentsOf: extraHeaders.fields)
-        guard let status, status != error.status else {
-            return response(status: error.status, headers: headers, body: AnthropicErrorBody.encode(error))
-        }
-        let type = AnthropicErrorBody.ollamaErrorType(forStatus: status)
-        return response(status: status, headers: headers, body: AnthropicErrorBody.encode(type: type, message: error.message))
+        return response(status: status, headers: headers, body: AnthropicErrorBody.encode(type: type, message: error.message), flavor: flavor)
     }
 
     /// A JSON document answer (admin routes).

@@ -32,6 +32,8 @@ struct RequestNote: Sendable {
     var cassette: CassetteRegistry.CassetteReference
     /// The `x-vcr-compat` value: features the request uses that Ollama ignores.
     var compat: String?
+    /// Which server the answer behaves as (``ServeOptions/flavor``, or the request's `x-vcr-flavor`).
+    var flavor: Flavor
     let time = Date()
     /// ``MonotonicClock`` reading at arrival, for the log line's duration.
     let startedAt: UInt64
@@ -73,6 +75,6 @@ struct RequestOutcome: Sendable {
         Journal.Entry(
             time: note.time, session: note.session, method: note.method, path: note.path, cassette: note.cassette.name, result: result,
             interactionID: interactionID, status: status, detail: detail, timing: timing, substitutions: substitutions, missID: missID,
-            compat: note.compat)
+            compat: note.compat, flavor: note.flavor)
     }
 }

@@ -42,6 +42,8 @@ public struct ServeOptions: Sendable {
     public var shutdownGraceSeconds: Double = 5
     /// What makes a request match a recording.
     public var rules: MatchRules = try! MatchRules()
+    /// Which server answers behave as (`--flavor`; a request's `x-vcr-flavor` header overrides it).
+    public var flavor: Flavor = .ollama
     /// When replayed chunks are written (a request's `x-vcr-timing` header overrides it).
     public var timing: TimingPolicy = .original(speed: 1)
     /// The status of a miss (`--miss-status`; `--preset claude-code` makes it 400). `x-vcr-miss: 1` marks it whatever it is.

@@ -21,6 +21,7 @@ struct Stage: Sendable {
     private var options: ServeOptions { server.options }
     private var engine: ReplayEngine { server.engine }
     private var cassette: CassetteRegistry.CassetteReference { note.cassette }
+    private var flavor: Flavor { note.flavor }
 
     init(
         server: ServerContext, request: RecordedRequest, note: RequestNote, arrival: ContinuousClock.Instant, timing: TimingPolicy,
@@ -42,7 +43,8 @@ struct Stage: Sendable {
     func run() async throws -> Response {
         var response = try await answer()
         if let compat = note.compat {
-            response.headers[VCRResponder.compatHeader] = compat
+            let answerNote = response.headers[VCRResponder.compatHeader]
+            response.headers[VCRResponder.compatHeader] = answerNote.map { compat + ", " + $0 } ?? compat
         }
         return response
     }
@@ -55,6 +57,9 @@ struct Stage: Sendable {
             let store = try server.registry.store(for: cassette, mode: .createIfMissing)
             return try await forward(recordInto: store, key: engine.query(for: request, session: note.session, parsed: .some(parsed)).key)
         case .replay, .auto:
+            if flavor == .anthropic, let rejection = AnthropicEmulator.rejection(path: request.path, headers: request.headers) {
+                return emulated(rejection)
+            }
             if let fault = statusFault(), let status = fault.status { return injectedStatus(status, fault: fault) }
             return try await replay()
         }
@@ -91,16 +96,19 @@ struct Stage: Sendable {
         let query = engine.query(for: request, session: note.session, parsed: .some(parsed))
         let lookup = try await engine.lookup(query, in: store, cassetteName: cassette.name, completeOnly: auto)
         if case .hit(let recorded, let position, let count) = lookup {
+            if recorded.producer != flavor, let answer = try await answer(insteadOf: recorded, store: store) { return emulated(answer) }
             let local = engine.localize(recorded, for: query)
             let rewrites = local.used.isEmpty ? nil : "rewrote " + local.used.map { "\($0.substitution) (\($0.count)×)" }.joined(separator: ", ")
             let detail = [count > 1 ? "recording \(min(position, count - 1) + 1) of \(count)" : nil, rewrites].compactMap { $0 }.joined(separator: "; ")
-            return try await play(local.replay, result: .replayed, detail: detail.isEmpty ? nil : detail, substitutions: local.used.map(\.substitution))
+            var response = try await play(
+                local.replay, result: .replayed, detail: detail.isEmpty ? nil : detail, substitutions: local.used.map(\.substitution))
+            if flavor == .anthropic, request.path == AnthropicEmulator.countTokensPath {
+                response.headers[VCRResponder.compatHeader] = "count_tokens recorded"
+            }
+            return response
         }
-        if case .miss = lookup, let emulated = OllamaEmulator.answer(
-            method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.body)
-        {
-            server.report(RequestOutcome(note, .emulated, status: emulated.status, detail: emulated.reason, logNote: "emulated \(emulated.reason)"))
-            return HTTPConversions.response(status: emulated.status, headers: emulated.headers, body: emulated.body)
+        if case .miss = lookup, let answer = try await emulatedAnswer(store: store) {
+            return emulated(answer)
         }
         if case .miss = lookup, let store, let generated = try await engine.rule(matching: query, in: store) {
             return try await play(generated, result: .synthesized, detail: nil)
@@ -127,7 +135,51 @@ struct Stage: Sendable {
         }
         let error = VCRError.noMatch(message)
         server.report(RequestOutcome(note, result, status: options.missStatus, detail: error.message, missID: missID))
-        return HTTPConversions.errorResponse(error, status: options.missStatus, extraHeaders: HeaderList(pairs: [("x-vcr-miss", "1")]))
+        return HTTPConversions.errorResponse(
+            error, status: options.missStatus, extraHeaders: HeaderList(pairs: [("x-vcr-miss", "1")]), flavor: flavor)
+    }
+
+    // MARK: - Emulation
+
+    /// What the flavour's server answers without a model: Ollama's routing and validation; the API's
+    /// `count_tokens` estimate, its model list, Ollama's body validation with the API's headers, and
+    /// the API's 404 for the routes only Ollama serves.
+    private func emulatedAnswer(store: CassetteStore?) async throws -> EmulatedAnswer? {
+        let ollama = OllamaEmulator.answer(method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.body)
+        guard flavor == .anthropic else { return ollama }
+        switch (request.method, request.path) {
+        case ("POST", AnthropicEmulator.countTokensPath):
+            return AnthropicEmulator.countTokens(body: request.body)
+        case ("GET", "/v1/models"):
+            return AnthropicEmulator.models(try await store?.models() ?? [])
+        default:
+            guard let ollama else { return nil }
+            if request.path == "/v1/messages", ollama.status == 400 {
+                return EmulatedAnswer(status: 400, headers: AnthropicEmulator.errorHeaders(status: 400), body: ollama.body, reason: ollama.reason)
+            }
+            return AnthropicEmulator.notFound(method: request.method, path: request.path)
+        }
+    }
+
+    /// The flavour's own answer where a recording made by the other server cannot stand: Ollama has
+    /// no `count_tokens` (nor any route it does not serve), and the API's model list is not Ollama's.
+    private func answer(insteadOf recorded: PreparedReplay, store: CassetteStore?) async throws -> EmulatedAnswer? {
+        switch flavor {
+        case .ollama:
+            let answer = OllamaEmulator.answer(method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.body)
+            return answer?.status == 404 ? answer : nil
+        case .anthropic:
+            return request.method == "GET" && request.path == "/v1/models" ? AnthropicEmulator.models(try await store?.models() ?? []) : nil
+        }
+    }
+
+    private func emulated(_ answer: EmulatedAnswer) -> Response {
+        server.report(RequestOutcome(note, .emulated, status: answer.status, detail: answer.reason, logNote: "emulated \(answer.reason)"))
+        var response = HTTPConversions.response(status: answer.status, headers: answer.headers, body: answer.body, flavor: flavor)
+        if flavor == .anthropic, request.path == AnthropicEmulator.countTokensPath, answer.status == 200 {
+            response.headers[VCRResponder.compatHeader] = "count_tokens estimated"
+        }
+        return response
     }
 
     /// Writes a prepared recording (faults applied) and reports it when it ends.
@@ -135,13 +187,14 @@ struct Stage: Sendable {
         _ prepared: PreparedReplay, result: RequestResult, detail: String?, substitutions: [MachineValues.Substitution] = []
     ) async throws -> Response {
         let fault = replayFault()
-        let replay = fault.map { FaultInjector.apply($0, to: prepared) } ?? prepared
+        let shaped = FlavorShaper(target: flavor).shape(prepared, requestID: AnthropicIDs.requestID())
+        let replay = fault.map { FaultInjector.apply($0, to: shaped) } ?? shaped
         var extra = HTTPFields()
         extra[VCRResponder.interactionHeader] = replay.interactionID
         let server = self.server, note = self.note, timing = self.timing
         let details = [detail, fault.map { "fault \($0)" }].compactMap { $0 }.joined(separator: "; ")
         let rewritten = substitutions.isEmpty ? "" : " rewrote " + substitutions.map(\.name).joined(separator: ",")
-        return try await ReplayPlayer().response(for: replay, timing: timing, arrival: arrival, extraHeaders: extra) { complete in
+        return try await ReplayPlayer().response(for: replay, timing: timing, arrival: arrival, extraHeaders: extra, flavor: flavor) { complete in
             server.report(RequestOutcome(
                 note, result, status: replay.status ?? 502, interactionID: replay.interactionID, detail: details.isEmpty ? nil : details,
                 timing: timing.description, logNote: (complete ? result.rawValue : "\(result.rawValue) (cut)") + rewritten,
@@ -153,9 +206,13 @@ struct Stage: Sendable {
         let body = AnthropicErrorBody.encode(
             type: FaultPlan.errorType(forStatus: status), message: "messages-vcr: injected fault status=\(status)")
         var headers = HeaderList(pairs: [("Content-Type", "application/json")])
-        if status == 429 { headers.fields.append(.init(name: "retry-after", value: "1")) }
+        if flavor == .anthropic {
+            headers = AnthropicEmulator.errorHeaders(status: status)
+        } else if status == 429 {
+            headers.fields.append(.init(name: "retry-after", value: "1"))
+        }
         server.report(RequestOutcome(note, .fault, status: status, detail: "fault \(fault)", logNote: "fault \(fault)"))
-        return HTTPConversions.response(status: status, headers: headers, body: body)
+        return HTTPConversions.response(status: status, headers: headers, body: body, flavor: flavor)
     }
 
     // MARK: - Forwarding

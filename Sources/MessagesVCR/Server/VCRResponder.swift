@@ -19,6 +19,7 @@ struct VCRResponder: HTTPResponder {
     static let interactionHeader = HTTPField.Name("x-vcr-interaction")!
     static let faultHeader = HTTPField.Name("x-vcr-fault")!
     static let compatHeader = HTTPField.Name("x-vcr-compat")!
+    static let flavorHeader = HTTPField.Name("x-vcr-flavor")!
     static let adminTokenHeader = HTTPField.Name("x-vcr-admin-token")!
     static let originHeader = HTTPField.Name("Origin")!
 
@@ -28,7 +29,7 @@ struct VCRResponder: HTTPResponder {
         let arrival = ContinuousClock.now
         var note = RequestNote(
             session: request.headers[Self.sessionHeader] ?? RequestNote.defaultSession, method: request.method.rawValue, path: request.uri.path,
-            cassette: server.registry.defaultCassette, startedAt: MonotonicClock.now())
+            cassette: server.registry.defaultCassette, flavor: server.options.flavor, startedAt: MonotonicClock.now())
         do {
             let admin = note.path.hasPrefix("/__vcr/") || note.path == "/__vcr"
             if let refusal = server.hosts.refusal(
@@ -39,6 +40,13 @@ struct VCRResponder: HTTPResponder {
             }
             var request = request
             if admin { return try await respondAdmin(&request, note: note) }
+            if let name = request.headers[Self.flavorHeader] {
+                do {
+                    note.flavor = try Flavor(parsing: name)
+                } catch {
+                    throw VCRError.badRequest("x-vcr-flavor: \(error.description)")
+                }
+            }
             server.stats.increment(\.requests)
             if let prefix = CassettePrefix.split(note.path) {
                 note.cassette = try server.registry.reference(named: prefix.name, forWriting: options.mode == .record)
@@ -64,7 +72,7 @@ struct VCRResponder: HTTPResponder {
         } catch {
             let failure = VCRError.from(error)
             server.report(RequestOutcome(note, .error, status: failure.status, detail: failure.message))
-            return HTTPConversions.errorResponse(failure)
+            return HTTPConversions.errorResponse(failure, flavor: note.flavor)
         }
     }
 

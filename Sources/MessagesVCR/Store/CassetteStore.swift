@@ -271,6 +271,14 @@ public final class CassetteStore: Sendable {
         }
     }
 
+    /// Each model the cassette's requests name, with when it was first recorded.
+    public func models() async throws -> [(name: String, firstRecorded: Date)] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT model, MIN(recorded_at) AS first FROM interaction WHERE model IS NOT NULL GROUP BY model")
+                .map { (name: $0["model"] as String, firstRecorded: InteractionCoding.parseDate($0["first"] as String)) }
+        }
+    }
+
     /// Runs `body` with a read-only database connection (for queries the store does not name).
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await pool.read(body)

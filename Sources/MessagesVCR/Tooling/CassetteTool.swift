@@ -45,7 +45,7 @@ public enum CassetteTool {
 
     /// One line per interaction: id, seq, model, stream, status, outcome, events, TTFB, duration, first user text.
     public static func listLines(_ interactions: [Interaction]) -> [String] {
-        let header = "id            seq  model                 stream  status  outcome         events   ttfb_ms  duration_ms  first user text"
+        let header = "id            seq  model                 stream  status  outcome         events   ttfb_ms  duration_ms  server     first user text"
         return [header] + interactions.map { interaction in
             let summary = RequestSummary(body: interaction.request.body)
             let response = interaction.response
@@ -54,7 +54,7 @@ public enum CassetteTool {
                 pad(summary.stream.map { $0 ? "yes" : "no" } ?? "-", 6), pad(response.status.map(String.init) ?? "-", 6, right: true),
                 pad(response.outcome.rawValue, 14), pad(String(response.frames.count), 6, right: true),
                 pad(millis(response.ttfbNanos), 8, right: true), pad(millis(response.durationNanos), 11, right: true),
-                cut(summary.firstUserText ?? "", 60),
+                pad(Flavor.producer(of: response, source: interaction.source).rawValue, 9), cut(summary.firstUserText ?? "", 60),
             ]
             return columns.joined(separator: "  ")
         }
@@ -72,6 +72,7 @@ public enum CassetteTool {
                 JSONMember("stream", summary.stream.map { .bool($0) } ?? .null),
                 JSONMember("status", response.status.map { .int($0) } ?? .null),
                 JSONMember("outcome", .string(response.outcome.rawValue)), JSONMember("source", .string(interaction.source.rawValue)),
+                JSONMember("server", .string(Flavor.producer(of: response, source: interaction.source).rawValue)),
                 JSONMember("events", .int(response.frames.count)), JSONMember("chunks", .int(response.chunks.count)),
                 JSONMember("ttfb_ns", response.ttfbNanos.map { .int($0) } ?? .null), JSONMember("duration_ns", .int(response.durationNanos)),
             ]
@@ -93,7 +94,8 @@ public enum CassetteTool {
     }
 
     /// Checks every interaction: streams against ``StreamGrammar``, message bodies against its lint.
-    public static func check(_ interactions: [Interaction]) -> CheckReport {
+    /// - Parameter flavor: the server to lint against (`check --flavor`); nil: each recording's own.
+    public static func check(_ interactions: [Interaction], flavor: Flavor? = nil) -> CheckReport {
         var report = CheckReport()
         for interaction in interactions {
             let response = interaction.response
@@ -104,7 +106,8 @@ public enum CassetteTool {
             report.checked += 1
             guard response.status == 200 else { continue }
             let isStream = response.headers["content-type"]?.lowercased().hasPrefix("text/event-stream") ?? false
-            let problems = isStream ? StreamGrammar.check(response.frames) : StreamGrammar.checkMessage(response.body)
+            let server = flavor ?? Flavor.producer(of: response, source: interaction.source)
+            let problems = isStream ? StreamGrammar.check(response.frames, flavor: server) : StreamGrammar.checkMessage(response.body, flavor: server)
             report.problems += problems.map { "\(interaction.id) \($0)" }
         }
         return report

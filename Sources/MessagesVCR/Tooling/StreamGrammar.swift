@@ -1,12 +1,10 @@
-/// Checks a recorded stream against the Messages event grammar, and lints it against what Ollama
-/// sends (reference §4): the checks behind `messages-vcr check`.
+/// Checks a recorded stream against the Messages event grammar, and lints it against what one
+/// server sends (``StreamLint``): the checks behind `messages-vcr check`.
 ///
 /// Grammar: `message_start` first; `content_block_start`/`delta`/`stop` paired, indices 0, 1, 2 …
 /// in order; each delta's type fits its block; `input_json_delta` pieces concatenate to valid JSON;
 /// `message_delta` (with no block open) before `message_stop`; nothing after `message_stop`; a
 /// complete stream ends with `message_stop`.
-/// Lint: message ids are `msg_` + 24 hex, tool ids are not Anthropic's `toolu_…`, no `ping` or
-/// `error` events, `usage` present in `message_start` and `message_delta`.
 public enum StreamGrammar {
     /// One finding.
     public struct Problem: Sendable, Equatable, CustomStringConvertible {
@@ -26,8 +24,8 @@ public enum StreamGrammar {
         "server_tool_use": ["input_json_delta"],
     ]
 
-    /// The problems of a complete stream of `frames`.
-    public static func check(_ frames: [SSEFrame]) -> [Problem] {
+    /// The problems of a complete stream of `frames`, linted against `flavor`'s server.
+    public static func check(_ frames: [SSEFrame], flavor: Flavor = .ollama) -> [Problem] {
         var problems: [Problem] = []
         var started = false, stopped = false, sawMessageDelta = false
         var nextIndex = 0
@@ -47,16 +45,11 @@ public enum StreamGrammar {
             case "message_start":
                 if started { problem(i, "a second message_start") }
                 started = true
-                lintMessageID(data["message"]?["id"]?.stringValue, at: i, into: &problems)
-                if data["message"]?["usage"] == nil { problem(i, "lint: message_start without usage") }
             case "content_block_start":
                 let index = data["index"]?.intValue
                 let type = data["content_block"]?["type"]?.stringValue ?? "?"
                 if let open { problem(i, "content_block_start \(index.map(String.init) ?? "?") while block \(open.index) is open") }
                 if index != nextIndex { problem(i, "content_block_start index \(index.map(String.init) ?? "missing"), expected \(nextIndex)") }
-                if type == "tool_use", let id = data["content_block"]?["id"]?.stringValue, id.hasPrefix("toolu_") {
-                    problem(i, "lint: tool id \(id) is Anthropic's format, Ollama sends call_…")
-                }
                 open = (index ?? nextIndex, type, "")
                 nextIndex = (index ?? nextIndex) + 1
             case "content_block_delta":
@@ -82,45 +75,24 @@ public enum StreamGrammar {
                 open = nil
             case "message_delta":
                 if let open { problem(i, "message_delta while block \(open.index) is open") }
-                if data["usage"] == nil { problem(i, "lint: message_delta without usage") }
                 sawMessageDelta = true
             case "message_stop":
                 if !sawMessageDelta { problem(i, "message_stop without a message_delta before it") }
                 if let open { problem(i, "message_stop while block \(open.index) is open") }
                 stopped = true
-            case "ping":
-                problem(i, "lint: ping event (Ollama never sends ping)")
-            case "error":
-                problem(i, "lint: error event (Ollama never sends error events)")
+            case "ping", "error":
+                break
             default:
                 problem(i, "unknown event \(name)")
             }
         }
-        if !stopped { problem(nil, "the stream ends without message_stop") }
-        return problems
+        if !stopped, !frames.contains(where: { $0.event == "error" }) { problem(nil, "the stream ends without message_stop") }
+        return problems + StreamLint(flavor: flavor).lint(frames)
     }
 
-    /// Lints a non-streamed message body.
-    public static func checkMessage(_ body: [UInt8]) -> [Problem] {
+    /// Lints a non-streamed message body against `flavor`'s server.
+    public static func checkMessage(_ body: [UInt8], flavor: Flavor = .ollama) -> [Problem] {
         guard let message = try? JSONParser.parse(body), message["type"]?.stringValue == "message" else { return [] }
-        var problems: [Problem] = []
-        lintMessageID(message["id"]?.stringValue, at: nil, into: &problems)
-        if message["usage"] == nil { problems.append(Problem(eventIndex: nil, message: "lint: message without usage")) }
-        for block in message["content"]?.arrayValue ?? [] {
-            if let id = block["id"]?.stringValue, id.hasPrefix("toolu_") {
-                problems.append(Problem(eventIndex: nil, message: "lint: tool id \(id) is Anthropic's format, Ollama sends call_…"))
-            }
-        }
-        return problems
-    }
-
-    private static func lintMessageID(_ id: String?, at index: Int?, into problems: inout [Problem]) {
-        guard let id else {
-            return problems.append(Problem(eventIndex: index, message: "message without id"))
-        }
-        let hex = id.utf8.dropFirst(4)
-        let isOllama = id.hasPrefix("msg_") && hex.count == 24
-            && hex.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
-        if !isOllama { problems.append(Problem(eventIndex: index, message: "lint: message id \(id) is not Ollama's msg_ + 24 hex")) }
+        return StreamLint(flavor: flavor).lint(message: message)
     }
 }
