@@ -11,7 +11,9 @@ import time
 
 import anthropic
 
-client = anthropic.Anthropic(base_url=os.environ["ANTHROPIC_BASE_URL"], api_key="ollama")
+# VCR_FLAVOR=anthropic asks messages-vcr to answer as the real API (x-vcr-flavor); VCR_SESSION names a session.
+headers = {name: os.environ[var] for name, var in (("x-vcr-flavor", "VCR_FLAVOR"), ("x-vcr-session", "VCR_SESSION")) if os.environ.get(var)}
+client = anthropic.Anthropic(base_url=os.environ["ANTHROPIC_BASE_URL"], api_key="ollama", default_headers=headers)
 which = sys.argv[1] if len(sys.argv) > 1 else "all"
 out = {}
 

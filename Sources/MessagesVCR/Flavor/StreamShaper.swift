@@ -181,7 +181,7 @@ struct StreamShaper {
                 switch members["delta"]?["type"]?.stringValue {
                 case "input_json_delta":
                     shaped = lastFragment[index] == n
-                        ? .object(members.setting("delta", .object([JSONMember("type", "input_json_delta"), JSONMember("partial_json", .string(inputs[index] ?? ""))])))
+                        ? .object(members.setting("delta", .object([JSONMember("type", "input_json_delta"), JSONMember("partial_json", .string(Self.compact(inputs[index] ?? "")))])))
                         : nil
                 case "signature_delta", "citations_delta":
                     shaped = nil
@@ -200,6 +200,12 @@ struct StreamShaper {
             }
             replacements[n] = shaped.map { Self.frame(name, $0) } ?? []
         }
+    }
+
+    /// Tool input as Ollama sends it: compact JSON in the model's key order (as streamed when it is not JSON).
+    private static func compact(_ json: String) -> String {
+        guard let value = try? JSONParser.parse(Array(json.utf8)) else { return json }
+        return GoJSONWriter.string(value)
     }
 
     /// A content block as Ollama writes it: `tool_use` with a `call_…` id and no `caller`, thinking
