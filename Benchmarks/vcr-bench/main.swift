@@ -4,6 +4,7 @@
 //   swift run -c release vcr-bench record-overhead [--requests 50] [--events 100] [--gap-ms 10]
 //   swift run -c release vcr-bench scale [--interactions 100000] [--turns 50]
 //   swift run -c release vcr-bench rewrite [--requests 200] [--events 2000]
+//   swift run -c release vcr-bench flavor [--requests 200] [--events 2000]
 //
 // Every figure is printed beside a baseline measured in the same run on the same machine.
 import Foundation
@@ -33,7 +34,9 @@ case "scale":
     ).run()
 case "rewrite":
     try await RewriteScenario(requests: Int(option("--requests", "200")) ?? 200, events: Int(option("--events", "2000")) ?? 2000).run()
+case "flavor":
+    try await FlavorScenario(requests: Int(option("--requests", "200")) ?? 200, events: Int(option("--events", "2000")) ?? 2000).run()
 default:
-    FileHandle.standardError.write(Data("usage: vcr-bench timing [--events N] [--gap-ms MS] [--streams 1,100,200] | record-overhead [--requests N] [--events N] [--gap-ms MS] | scale [--interactions N] [--turns N] | rewrite [--requests N] [--events N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: vcr-bench timing [--events N] [--gap-ms MS] [--streams 1,100,200] | record-overhead [--requests N] [--events N] [--gap-ms MS] | scale [--interactions N] [--turns N] | rewrite [--requests N] [--events N] | flavor [--requests N] [--events N]\n".utf8))
     exit(2)
 }

@@ -27,7 +27,8 @@ def test_b(anthropic_client):
 
 def test_plain_http(vcr_base_url):
     body = json.dumps({"model": "qwen3", "max_tokens": 64, "messages": [{"role": "user", "content": "plain"}]}).encode()
-    request = urllib.request.Request(vcr_base_url + "/v1/messages", data=body, headers={"content-type": "application/json"})
+    headers = {"content-type": "application/json", "x-api-key": "any", "anthropic-version": "2023-06-01"}
+    request = urllib.request.Request(vcr_base_url + "/v1/messages", data=body, headers=headers)
     with urllib.request.urlopen(request) as response:
         assert json.load(response)["content"][0]["text"] == "answer 4: plain"
 '''
@@ -53,6 +54,25 @@ def recorded(pytester):
 def test_replays_offline_with_no_upstream(recorded):
     result = recorded.runpytest_subprocess()
     result.assert_outcomes(passed=3)
+
+
+def test_vcr_flavor_anthropic_replays_the_same_cassette_as_the_real_api(recorded):
+    recorded.makepyfile(test_ids='''
+import pytest
+
+@pytest.mark.vcr(cassette="test_chat")
+def test_ids(anthropic_client):
+    reply = anthropic_client.messages.with_raw_response.create(
+        model="qwen3", max_tokens=64, messages=[{"role": "user", "content": "PROMPT"}])
+    message = reply.parse()
+    assert message.content[0].text == "answer 3: PROMPT"
+    assert message.id.startswith("msg_01") and len(message.id) == 28
+    assert message.stop_sequence is None and reply.headers["request-id"].startswith("req_011C")
+''')
+    recorded.runpytest_subprocess("--vcr-flavor", "anthropic").assert_outcomes(passed=4)
+    recorded.runpytest_subprocess("--vcr-flavor", "ollama", "test_ids.py").assert_outcomes(failed=1)
+    result = recorded.runpytest_subprocess("--vcr-flavor", "openai")
+    result.stderr.fnmatch_lines(["*--vcr-flavor 'openai': use one of ollama, anthropic*"])
 
 
 def test_each_test_replays_its_own_recordings_in_any_order_or_alone(recorded):

@@ -16,6 +16,7 @@ import pytest
 from .server import ServerNotFound, VCRServer, binary_environment, find_binary
 
 MODES = ("replay", "record", "auto", "passthrough")
+FLAVORS = ("ollama", "anthropic")
 BAD_RESULTS = ("miss", "exhausted", "error")
 SERVER_KEY = pytest.StashKey["VCRServer | None"]()
 USES_KEY = pytest.StashKey["tuple[str, str, str]"]()
@@ -31,6 +32,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ("--vcr-upstream", "vcr_upstream", None, "the Ollama (or other) server record/auto/passthrough forward to (default: $OLLAMA_HOST)"),
         ("--vcr-cassette-dir", "vcr_cassette_dir", None, "folder of cassettes (default: cassettes in the rootdir)"),
         ("--vcr-timing", "vcr_timing", "instant", "replay pacing: instant (default), original, fixed:MS or speed:X"),
+        ("--vcr-flavor", "vcr_flavor", "ollama", "answer as ollama (default) or as the real anthropic API (ping, msg_01/toolu_01 ids, request-id, key and version checked)"),
         ("--vcr-bin", "vcr_bin", None, "the messages-vcr binary (default: $MESSAGES_VCR_BIN, the wheel's, or messages-vcr on PATH)"),
     ]
     for flag, ini, default, help_text in options:
@@ -53,6 +55,9 @@ def pytest_configure(config: pytest.Config) -> None:
     mode = setting(config, "vcr_mode")
     if mode not in MODES:
         raise pytest.UsageError(f"--vcr-mode {mode!r}: use one of {', '.join(MODES)}")
+    flavor = setting(config, "vcr_flavor")
+    if flavor not in FLAVORS:
+        raise pytest.UsageError(f"--vcr-flavor {flavor!r}: use one of {', '.join(FLAVORS)}")
     config.stash[SERVER_KEY] = None
     config.stash[CASSETTES_KEY] = set()
     config.stash[DEFAULT_CASSETTE_KEY] = None
@@ -90,7 +95,7 @@ def server_for(config: pytest.Config) -> VCRServer:
     log.close()
     default = config.stash.get(DEFAULT_CASSETTE_KEY, None) or "messages-vcr"
     server = VCRServer(binary, setting(config, "vcr_mode"), directory, setting(config, "vcr_timing"),
-                       setting(config, "vcr_upstream") or None, log.name, extra=["--cassette", default])
+                       setting(config, "vcr_upstream") or None, log.name, extra=["--cassette", default, "--flavor", setting(config, "vcr_flavor")])
     config.add_cleanup(lambda: os.path.exists(log.name) and os.unlink(log.name))  # runs after stop (cleanups are LIFO)
     server.start()
     config.stash[SERVER_KEY] = server
