@@ -18,6 +18,22 @@ enum BenchServers {
         return try await run(app, ports: ports, logger: logger, body)
     }
 
+    /// A temporary cassette holding `interaction`, and options that replay it instantly on a free
+    /// port, for the duration of `body`.
+    static func withInstantReplay<T>(of interaction: Interaction, _ body: (ServeOptions) async throws -> T) async throws -> T {
+        let directory = NSTemporaryDirectory() + "vcr-bench-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try CassetteStore(path: directory + "/bench.sqlite", mode: .createIfMissing)
+        try await store.save(interaction)
+        var options = ServeOptions(upstream: try UpstreamTarget(url: "http://127.0.0.1:1"))
+        options.cassetteDirectory = directory
+        options.cassette = "bench"
+        options.port = 0
+        options.timing = .instant
+        return try await body(options)
+    }
+
     static func withVCR<T: Sendable>(_ options: ServeOptions, logger: Logger, _ body: @Sendable (Int) async throws -> T) async throws -> T {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let server = try VCRServer(options: options, logger: logger) { continuation.yield($0.port) }

@@ -14,37 +14,47 @@ struct FlavorScenario {
     var events: Int
 
     func run() async throws {
-        let directory = NSTemporaryDirectory() + "vcr-bench-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try CassetteStore(path: directory + "/bench.sqlite", mode: .createIfMissing)
-        try await store.save(RewriteScenario(requests: requests, events: events).makeInteraction())
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let client = BenchClient()
-        var options = ServeOptions(upstream: try UpstreamTarget(url: "http://127.0.0.1:1"))
-        options.cassetteDirectory = directory
-        options.cassette = "bench"
-        options.port = 0
-        options.timing = .instant
+        try await BenchServers.withInstantReplay(of: RewriteScenario(requests: requests, events: events).makeInteraction()) { options in
+            try await measure(options, client: client, logger: logger)
+        }
+        try await client.http.shutdown()
+    }
+
+    private func measure(_ options: ServeOptions, client: BenchClient, logger: Logger) async throws {
         let body = RewriteScenario.requestBody(cwd: RewriteScenario.recordedCwd)
 
         print("answering as the API: \(requests) sequential instant replays of \(events) events (+ a tool call), ms per request")
-        var results: [Double] = []
-        for flavor in [Flavor.ollama, .anthropic] {
-            let millis = try await BenchServers.withVCR(options, logger: logger) { port in
-                _ = try await Self.fetch(client, port: port, body: body, flavor: flavor)  // warm up
-                let start = ContinuousClock.now
-                for _ in 0..<requests { _ = try await Self.fetch(client, port: port, body: body, flavor: flavor) }
-                let elapsed = ContinuousClock.now - start
-                return Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15
-            }
-            results.append(millis / Double(requests))
-            print(String(format: "%-26@ %8.3f", "as \(flavor)\(flavor == .ollama ? " (baseline)" : "")" as NSString, millis / Double(requests)))
+        // Alternated over three rounds, the best of each kept: the first server of a run pays warm-up costs.
+        var best: [Flavor: Double] = [:], firstBest: [Flavor: Double] = [:]
+        @Sendable func millis(since start: ContinuousClock.Instant) -> Double {
+            let elapsed = ContinuousClock.now - start
+            return Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15
         }
-        print(String(format: "answering as the API adds %.0f ns per replayed event (%.3f ms per request, %.2f× the baseline)",
+        for _ in 0..<3 {
+            for flavor in [Flavor.ollama, .anthropic] {
+                let (first, all) = try await BenchServers.withVCR(options, logger: logger) { port in
+                    // The first replay loads the cassette and prepares (and shapes) the recording; later ones reuse it.
+                    let firstStart = ContinuousClock.now
+                    _ = try await Self.fetch(client, port: port, body: body, flavor: flavor)
+                    let first = millis(since: firstStart)
+                    let start = ContinuousClock.now
+                    for _ in 0..<requests { _ = try await Self.fetch(client, port: port, body: body, flavor: flavor) }
+                    return (first, millis(since: start))
+                }
+                best[flavor] = min(best[flavor] ?? .infinity, all / Double(requests))
+                firstBest[flavor] = min(firstBest[flavor] ?? .infinity, first)
+            }
+        }
+        let results = [best[.ollama]!, best[.anthropic]!]
+        print(String(format: "as ollama (baseline)       %8.3f   first replay %8.3f", results[0], firstBest[.ollama]!))
+        print(String(format: "as anthropic               %8.3f   first replay %8.3f", results[1], firstBest[.anthropic]!))
+        print(String(format: "shaping a recording as the API, once (first replay): %.0f ns per event",
+                     (firstBest[.anthropic]! - firstBest[.ollama]!) * 1e6 / Double(events)))
+        print(String(format: "answering as the API adds %.0f ns per replayed event after that (%.3f ms per request, %.2f× the baseline)",
                      (results[1] - results[0]) * 1e6 / Double(events), results[1] - results[0], results[1] / results[0]))
-        try await client.http.shutdown()
     }
 
     /// Sends one request; checks the answer is in the asked flavour (a shaping that did not happen fails the run).
@@ -57,7 +67,9 @@ struct FlavorScenario {
         request.body = .bytes(ByteBuffer(string: body))
         let response = try await client.http.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 64 << 20)
-        guard response.status == .ok, String(buffer: bytes).contains("event: ping") == (flavor == .anthropic) else {
+        // The ping follows the first block's start: the head of the body tells (the same cost for both flavours).
+        let head = bytes.getString(at: bytes.readerIndex, length: min(2048, bytes.readableBytes)) ?? ""
+        guard response.status == .ok, head.contains("event: ping") == (flavor == .anthropic) else {
             throw BenchError("replay failed or was not shaped as \(flavor): \(response.status)")
         }
         return bytes.readableBytes

@@ -17,19 +17,17 @@ struct RewriteScenario {
     static let recordedCwd = "/home/dev/src/proj"
 
     func run() async throws {
-        let directory = NSTemporaryDirectory() + "vcr-bench-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try CassetteStore(path: directory + "/bench.sqlite", mode: .createIfMissing)
-        try await store.save(makeInteraction())
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let client = BenchClient()
-        var options = ServeOptions(upstream: try UpstreamTarget(url: "http://127.0.0.1:1"))
-        options.cassetteDirectory = directory
-        options.cassette = "bench"
-        options.port = 0
-        options.timing = .instant
+        try await BenchServers.withInstantReplay(of: makeInteraction()) { options in
+            try await measure(options, client: client, logger: logger)
+        }
+        try await client.http.shutdown()
+    }
+
+    private func measure(_ options: ServeOptions, client: BenchClient, logger: Logger) async throws {
+        var options = options
 
         print("rewriting recorded values: \(requests) sequential instant replays of \(events) events (+ a tool call), ms per request")
         var results: [(String, Double)] = []
@@ -54,7 +52,6 @@ struct RewriteScenario {
         let learning = (results[1].1 - results[0].1) * 1e3
         print(String(format: "rewriting adds %.0f ns per replayed event (%.3f ms per request); learning the values adds %.0f µs per request",
                      perEvent, results[2].1 - results[1].1, learning))
-        try await client.http.shutdown()
     }
 
     /// Sends one request; checks the answer names `cwd` (so a rewrite that did not happen fails the run).

@@ -99,6 +99,11 @@ public enum AnthropicIDs {
         return "req_011C" + String(decoding: (0..<20).map { _ in base58.randomElement(using: &generator)! }, as: UTF8.self)
     }
 
+    /// A request id in the API's shape derived from `id` (deterministic), for replayed answers.
+    public static func requestID(from id: String) -> String {
+        "req_011C" + base58(of: "req:" + id, count: 20)
+    }
+
     /// Ollama's request id shape, `req_` + 24 hex, derived from `id` (deterministic).
     public static func ollamaRequestID(from id: String) -> String {
         "req_" + HexEncoding.encode(SHA256.digest(Array(("ollama-req:" + id).utf8)).prefix(12))

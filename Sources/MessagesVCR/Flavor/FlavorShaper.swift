@@ -7,16 +7,16 @@ import NIOCore
 ///
 /// Only `/v1/messages` answers are reshaped; every answer under the Anthropic flavour carries a
 /// `request-id` (the recorded one when the API produced it), and an error body's `request_id`
-/// names the same id.
+/// names the same id. Shaping is deterministic, so ``ReplayEngine`` keeps the shaped recording.
 struct FlavorShaper: Sendable {
     let target: Flavor
 
-    /// `replay` as `target` answers.
-    /// - Parameter requestID: the `request-id` for an answer the API did not record itself.
-    func shape(_ replay: PreparedReplay, requestID: @autoclosure () -> String) -> PreparedReplay {
-        guard replay.status != nil, replay.producer != target else { return replay }
+    /// `replay` as `target` answers. The `request-id` of an answer the API did not record itself is
+    /// derived from the recording, like its other ids: a replay's bytes are the same every run.
+    func shape(_ replay: PreparedReplay) -> PreparedReplay {
+        guard replay.status != nil, replay.shapedAs != target else { return replay }
         var result = replay
-        let id = target == .anthropic ? requestID() : nil
+        let id = target == .anthropic ? AnthropicIDs.requestID(from: replay.interactionID) : nil
         if replay.answersMessages {
             let body = Array(replay.body.readableBytesView)
             if !replay.frames.isEmpty {
@@ -36,7 +36,7 @@ struct FlavorShaper: Sendable {
             let names = result.headers.map(\.name).filter { Self.apiOnlyHeaders.contains($0.canonicalName) || $0.canonicalName.hasPrefix("anthropic-") }
             for name in Set(names) { result.headers[name] = nil }
         }
-        result.producer = target
+        result.shapedAs = target
         return result
     }
 

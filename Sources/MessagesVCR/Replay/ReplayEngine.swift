@@ -60,8 +60,10 @@ final class ReplayEngine: Sendable {
     }
 
     /// Looks `query` up in `store` (nil: the cassette file does not exist).
-    /// - Parameter completeOnly: ignore recordings that were cut (auto mode re-records those).
-    func lookup(_ query: Query, in store: CassetteStore?, cassetteName: String, completeOnly: Bool) async throws -> Lookup {
+    /// - Parameters:
+    ///   - completeOnly: ignore recordings that were cut (auto mode re-records those).
+    ///   - flavor: the server the hit is to answer as (``FlavorShaper``).
+    func lookup(_ query: Query, in store: CassetteStore?, cassetteName: String, completeOnly: Bool, as flavor: Flavor = .ollama) async throws -> Lookup {
         let route = "\(query.request.method) \(query.request.path)"
         guard let store else { return .miss }
         let index = try await index(for: store)
@@ -77,7 +79,7 @@ final class ReplayEngine: Sendable {
                 "request \(route) matched \(candidates.count) recording(s) in cassette \(cassetteName), all already replayed in session \(query.session) (--on-exhausted error)")
         }
         let entry = candidates[min(position, candidates.count - 1)]
-        return .hit(try await prepare(entry.id, in: store), position: position, count: candidates.count)
+        return .hit(try await prepare(entry.id, in: store, as: flavor), position: position, count: candidates.count)
     }
 
     /// Counts a new recording in its cassette's index (if loaded) and, for `session`, as already served.
@@ -138,14 +140,16 @@ final class ReplayEngine: Sendable {
         }
     }
 
-    private func prepare(_ id: String, in store: CassetteStore) async throws -> PreparedReplay {
-        let cacheKey = store.path + "#" + id
+    /// The recording `id` ready to be written as `flavor` answers, kept for the next replay.
+    private func prepare(_ id: String, in store: CassetteStore, as flavor: Flavor) async throws -> PreparedReplay {
+        let cacheKey = store.path + "#" + id + "#" + flavor.rawValue
         if let ready = prepared.withLockedValue({ $0[cacheKey] }) { return ready }
         guard let interaction = try await store.interaction(id: id) else {
             throw VCRError.internalFailure("recording \(id) vanished from \(store.path)")
         }
         var ready = PreparedReplay(interaction)
         ready.recordedValues = rules.learnedValues(interaction.request.body)
+        ready = FlavorShaper(target: flavor).shape(ready)
         prepared.withLockedValue { cache in
             if cache.count >= Self.preparedCapacity { cache.removeAll(keepingCapacity: true) }
             cache[cacheKey] = ready

@@ -23,8 +23,10 @@ struct PreparedReplay: Sendable {
     var errorMessage: String?
     /// The machine-specific values the recorded request stated (set when the rules learn any).
     var recordedValues: [MachineValues.Learned] = []
-    /// Which server's grammar the answer is in (``FlavorShaper`` turns it into the other's).
-    var producer: Flavor
+    /// The server that produced the recording.
+    let recordedFrom: Flavor
+    /// Which server's grammar the answer is in now (``FlavorShaper`` turns it into the other's).
+    var shapedAs: Flavor
     /// Whether it answers `/v1/messages` (only those answers are reshaped).
     var answersMessages: Bool
 
@@ -42,7 +44,8 @@ struct PreparedReplay: Sendable {
         ttfbNanos = response.ttfbNanos ?? 0
         outcome = response.outcome
         errorMessage = response.errorMessage
-        producer = Flavor.producer(of: response, source: interaction.source)
+        recordedFrom = Flavor.producer(of: response, source: interaction.source)
+        shapedAs = recordedFrom
         answersMessages = interaction.request.path == "/v1/messages"
     }
 }

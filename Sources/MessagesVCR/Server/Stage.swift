@@ -94,9 +94,9 @@ struct Stage: Sendable {
             store = nil
         }
         let query = engine.query(for: request, session: note.session, parsed: .some(parsed))
-        let lookup = try await engine.lookup(query, in: store, cassetteName: cassette.name, completeOnly: auto)
+        let lookup = try await engine.lookup(query, in: store, cassetteName: cassette.name, completeOnly: auto, as: flavor)
         if case .hit(let recorded, let position, let count) = lookup {
-            if recorded.producer != flavor, let answer = try await answer(insteadOf: recorded, store: store) { return emulated(answer) }
+            if recorded.recordedFrom != flavor, let answer = try await answer(insteadOf: recorded, store: store) { return emulated(answer) }
             let local = engine.localize(recorded, for: query)
             let rewrites = local.used.isEmpty ? nil : "rewrote " + local.used.map { "\($0.substitution) (\($0.count)×)" }.joined(separator: ", ")
             let detail = [count > 1 ? "recording \(min(position, count - 1) + 1) of \(count)" : nil, rewrites].compactMap { $0 }.joined(separator: "; ")
@@ -187,7 +187,7 @@ struct Stage: Sendable {
         _ prepared: PreparedReplay, result: RequestResult, detail: String?, substitutions: [MachineValues.Substitution] = []
     ) async throws -> Response {
         let fault = replayFault()
-        let shaped = FlavorShaper(target: flavor).shape(prepared, requestID: AnthropicIDs.requestID())
+        let shaped = FlavorShaper(target: flavor).shape(prepared)  // recordings come shaped (and cached) from the engine; rules' answers do not
         let replay = fault.map { FaultInjector.apply($0, to: shaped) } ?? shaped
         var extra = HTTPFields()
         extra[VCRResponder.interactionHeader] = replay.interactionID
