@@ -9,11 +9,11 @@ import ServiceLifecycle
 /// Runs a server on 127.0.0.1:0 for the length of a measurement.
 enum BenchServers {
     static func withResponder<R: HTTPResponder, T: Sendable>(
-        _ responder: R, logger: Logger, _ body: @Sendable (Int) async throws -> T
+        _ responder: R, logger: Logger, port: Int = 0, _ body: @Sendable (Int) async throws -> T
     ) async throws -> T where R.Context == BasicRequestContext {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
-            responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: port)),
             onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
         return try await run(app, ports: ports, logger: logger, body)
     }

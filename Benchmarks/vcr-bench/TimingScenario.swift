@@ -8,8 +8,10 @@ import ServiceLifecycle
 
 /// Timing accuracy of `--timing original`: N concurrent replays of one recorded stream of
 /// `events` chunks `gapMillis` apart. The client stamps every chunk; the error is
-/// |arrival offset − recorded offset|. The baseline is a bare Hummingbird server that writes the
-/// same chunks at the same absolute deadlines: the floor of timers, scheduler and client together.
+/// |arrival offset − recorded offset|. Two baselines write the same chunks at the same absolute
+/// deadlines: a bare NIO pacer (each write scheduled on the channel's own event loop: the floor of
+/// timers, scheduler and client together) and a bare Hummingbird handler sleeping a Swift task
+/// before each write (messages-vcr's own design without messages-vcr).
 struct TimingScenario {
     var events: Int
     var gapMillis: Int
@@ -35,13 +37,21 @@ struct TimingScenario {
         let client = BenchClient()
 
         print("timing accuracy: \(events) chunks \(gapMillis) ms apart, |arrival − recorded| in ms")
-        print("streams  server            p50     p99     max")
+        print("streams  server              p50     p99     max")
+        let paced = BareServers.Answer(
+            contentType: "text/event-stream", chunks: interaction.response.chunks.map { ByteBuffer(bytes: interaction.response.bytes(of: $0)) },
+            offsets: offsets)
         for streams in concurrency {
-            let baseline = try await BenchServers.withResponder(PacedResponder(interaction), logger: logger) { port in
+            let pacer = try await BareServers.withNIO(paced) { port in
                 _ = try await client.errors(port: port, streams: streams, body: body, offsets: offsets, ends: ends)  // opens the connections
                 return try await client.errors(port: port, streams: streams, body: body, offsets: offsets, ends: ends)
             }
-            print(Self.row(streams: streams, name: "baseline (bare)", errors: baseline))
+            print(Self.row(streams: streams, name: "bare NIO pacer", errors: pacer))
+            let baseline = try await BenchServers.withResponder(PacedResponder(interaction), logger: logger) { port in
+                _ = try await client.errors(port: port, streams: streams, body: body, offsets: offsets, ends: ends)
+                return try await client.errors(port: port, streams: streams, body: body, offsets: offsets, ends: ends)
+            }
+            print(Self.row(streams: streams, name: "bare Hummingbird", errors: baseline))
             let replay = try await BenchServers.withVCR(options, logger: logger) { port in
                 _ = try await client.errors(port: port, streams: streams, body: body, offsets: offsets, ends: ends)
                 return try await client.errors(port: port, streams: streams, body: body, offsets: offsets, ends: ends)
@@ -54,7 +64,7 @@ struct TimingScenario {
     static func row(streams: Int, name: String, errors: [Double]) -> String {
         let sorted = errors.sorted()
         func at(_ q: Double) -> String { String(format: "%7.3f", sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]) }
-        return String(format: "%7d  %-16@ ", streams, name as NSString) + " " + at(0.5) + " " + at(0.99) + " " + String(format: "%7.3f", sorted.last ?? 0)
+        return String(format: "%7d  %-18@ ", streams, name as NSString) + " " + at(0.5) + " " + at(0.99) + " " + String(format: "%7.3f", sorted.last ?? 0)
     }
 
     func makeInteraction() -> Interaction {

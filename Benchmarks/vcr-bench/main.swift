@@ -8,6 +8,7 @@
 //
 // Every figure is printed beside a baseline measured in the same run on the same machine.
 import Foundation
+import NIOCore
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String, _ fallback: String) -> String {
@@ -34,6 +35,11 @@ case "scale":
     ).run()
 case "rewrite":
     try await RewriteScenario(requests: Int(option("--requests", "200")) ?? 200, events: Int(option("--events", "2000")) ?? 2000).run()
+case "bare":
+    // A peer for wrk: `vcr-bench bare --kind nio|hummingbird --file F --content-type T [--port P]`.
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: option("--file", "")))
+    let answer = BareServers.Answer(contentType: option("--content-type", "application/json"), chunks: [ByteBuffer(bytes: bytes)], offsets: nil)
+    try await BareServers.serveForever(kind: option("--kind", "nio"), answer: answer, port: Int(option("--port", "0")) ?? 0)
 case "flavor":
     try await FlavorScenario(requests: Int(option("--requests", "200")) ?? 200, events: Int(option("--events", "2000")) ?? 2000).run()
 default:

@@ -16,6 +16,8 @@ final class ReplayEngine: Sendable {
     let onExhausted: ExhaustedPolicy
     let cursors = SessionCursors()
     private let indexes = NIOLockedValueBox<[String: Task<CassetteIndex, any Error>]>([:])
+    /// The indexes whose load has finished, for lookups that cannot wait (``lookupIfReady(_:in:completeOnly:as:)``).
+    private let loaded = NIOLockedValueBox<[String: CassetteIndex]>([:])
     private let prepared = NIOLockedValueBox<[String: PreparedReplay]>([:])
     private let ruleCache = NIOLockedValueBox<[String: [SynthesisRule]]>([:])
     private static let preparedCapacity = 4096
@@ -45,11 +47,24 @@ final class ReplayEngine: Sendable {
         var learned: [MachineValues.Learned] = []
     }
 
-    /// Makes `request` ready for lookup.
+    /// Makes `request` ready for lookup (a request seen before reuses its canonical form and key).
     func query(for request: RecordedRequest, session: String, parsed: JSONValue?? = nil) -> Query {
-        let (body, learned) = rules.canonicalForm(request.body, parsed: parsed)
-        return Query(request: request, body: body, key: rules.key(for: request, body: body), session: session, learned: learned)
+        let headers = rules.headers.map { request.headers[$0] ?? "" }
+        let route = [request.method, request.path, rules.matchQuery ? request.query ?? "" : ""] + headers
+        let form = queries.value(for: .init(parts: route, bytes: request.body), bytes: request.body.count) {
+            let (body, learned) = rules.canonicalForm(request.body, parsed: parsed)
+            return CanonicalRequest(body: body, key: rules.key(for: request, body: body), learned: learned)
+        }
+        return Query(request: request, body: form.body, key: form.key, session: session, learned: form.learned)
     }
+
+    /// A request body made canonical under the rules, with its match key.
+    private struct CanonicalRequest: Sendable {
+        var body: MatchRules.CanonicalBody
+        var key: String
+        var learned: [MachineValues.Learned]
+    }
+    private let queries = BoundedMemo<CanonicalRequest>()
 
     /// `replay` made to fit the machine `query` comes from: the recorded machine-specific values
     /// rewritten to the live ones (``AnswerRewriter``), with the substitutions used and how often.
@@ -66,13 +81,8 @@ final class ReplayEngine: Sendable {
     func lookup(_ query: Query, in store: CassetteStore?, cassetteName: String, completeOnly: Bool, as flavor: Flavor = .ollama) async throws -> Lookup {
         let route = "\(query.request.method) \(query.request.path)"
         guard let store else { return .miss }
-        let index = try await index(for: store)
-        var candidates = index.candidates(forKey: query.key)
-        if completeOnly { candidates = candidates.filter(\.complete) }
+        let candidates = Self.candidates(for: query, in: try await index(for: store), completeOnly: completeOnly)
         guard !candidates.isEmpty else { return .miss }
-        // A session replays what it recorded itself, whatever ran before it; others share the rest.
-        let own = candidates.filter { $0.session == query.session }
-        if !own.isEmpty { candidates = own }
         let position = cursors.take(cassette: store.path, session: query.session, matchKey: query.key)
         if position >= candidates.count, onExhausted == .error {
             return .exhausted(
@@ -80,6 +90,29 @@ final class ReplayEngine: Sendable {
         }
         let entry = candidates[min(position, candidates.count - 1)]
         return .hit(try await prepare(entry.id, in: store, as: flavor), position: position, count: candidates.count)
+    }
+
+    /// ``lookup(_:in:cassetteName:completeOnly:as:)`` answered from memory alone, for a request
+    /// answered on its connection's event loop; nil when that cannot be done without waiting or
+    /// without the general path (the index still loading, a candidate not prepared yet, a miss to
+    /// diagnose, a cut to reproduce, `--on-exhausted error`). Nothing is used up when nil.
+    func lookupIfReady(_ query: Query, in store: CassetteStore, cassetteName: String, completeOnly: Bool, as flavor: Flavor) -> Lookup? {
+        guard onExhausted == .repeatLast, let index = loaded.withLockedValue({ $0[store.path] }) else { return nil }
+        let candidates = Self.candidates(for: query, in: index, completeOnly: completeOnly)
+        guard !candidates.isEmpty else { return nil }
+        let ready = prepared.withLockedValue { cache in candidates.compactMap { cache[Self.cacheKey(store, $0.id, flavor)] } }
+        guard ready.count == candidates.count, ready.allSatisfy({ $0.outcome == .complete && $0.status != nil }) else { return nil }
+        let position = cursors.take(cassette: store.path, session: query.session, matchKey: query.key)
+        return .hit(ready[min(position, ready.count - 1)], position: position, count: ready.count)
+    }
+
+    /// The recordings that answer `query`: those matching its key (complete ones only if asked);
+    /// a session's own recordings first, whatever ran before it, others sharing the rest.
+    private static func candidates(for query: Query, in index: CassetteIndex, completeOnly: Bool) -> [CassetteIndex.Entry] {
+        var candidates = index.candidates(forKey: query.key)
+        if completeOnly { candidates = candidates.filter(\.complete) }
+        let own = candidates.filter { $0.session == query.session }
+        return own.isEmpty ? candidates : own
     }
 
     /// Counts a new recording in its cassette's index (if loaded) and, for `session`, as already served.
@@ -131,7 +164,9 @@ final class ReplayEngine: Sendable {
             return task
         }
         do {
-            return try await task.value
+            let index = try await task.value
+            loaded.withLockedValue { $0[store.path] = index }
+            return index
         } catch {
             indexes.withLockedValue { indexes in
                 if indexes[store.path] == task { indexes[store.path] = nil }
@@ -142,7 +177,7 @@ final class ReplayEngine: Sendable {
 
     /// The recording `id` ready to be written as `flavor` answers, kept for the next replay.
     private func prepare(_ id: String, in store: CassetteStore, as flavor: Flavor) async throws -> PreparedReplay {
-        let cacheKey = store.path + "#" + id + "#" + flavor.rawValue
+        let cacheKey = Self.cacheKey(store, id, flavor)
         if let ready = prepared.withLockedValue({ $0[cacheKey] }) { return ready }
         guard let interaction = try await store.interaction(id: id) else {
             throw VCRError.internalFailure("recording \(id) vanished from \(store.path)")
@@ -155,6 +190,10 @@ final class ReplayEngine: Sendable {
             cache[cacheKey] = ready
         }
         return ready
+    }
+
+    private static func cacheKey(_ store: CassetteStore, _ id: String, _ flavor: Flavor) -> String {
+        store.path + "#" + id + "#" + flavor.rawValue
     }
 
     // MARK: - Miss diagnosis

@@ -97,7 +97,7 @@ struct AdminRoutes: Sendable {
             "counters": .object([
                 "requests": .int(counters.requests), "recorded": .int(counters.recorded), "replayed": .int(counters.replayed),
                 "misses": .int(counters.misses), "emulated": .int(counters.emulated), "synthesized": .int(counters.synthesized), "forwarded": .int(counters.forwarded), "errors": .int(counters.errors),
-                "store_errors": .int(counters.storeErrors),
+                "store_errors": .int(counters.storeErrors), "immediate": .int(counters.immediate),
             ]),
         ])
     }

@@ -12,6 +12,14 @@ final class ServerContext: Sendable {
     let stats: ServerStats
     let coverage: Coverage
     let compat: CompatWarnings
+    /// What request bodies mean (parsed, the compat note), kept for bodies sent again.
+    let bodies = BoundedMemo<BodyAnalysis>()
+
+    /// A request body parsed once for matching, and the `x-vcr-compat` note of the features it uses.
+    struct BodyAnalysis: Sendable {
+        var parsed: JSONValue?
+        var compat: String?
+    }
     let faults: FaultQueue
     let hosts: HostPolicy
     let log: RequestLog

@@ -22,6 +22,8 @@ public final class ServerStats: Sendable {
         public var errors = 0
         /// Interactions that could not be written.
         public var storeErrors = 0
+        /// Replays written straight on the connection's event loop (instant, prepared; counted in ``replayed`` too).
+        public var immediate = 0
     }
 
     private let box = NIOLockedValueBox(Counters())

@@ -34,10 +34,14 @@ struct Stage: Sendable {
         self.timing = timing
         self.headerFault = headerFault
         self.upstreamBody = upstreamBody
-        let parsed = MatchRules.parseForMatching(request.body)
-        self.parsed = parsed
+        let compat = server.compat, logger = server.logger
+        let analysis = server.bodies.value(for: .init(parts: [], bytes: request.body), bytes: request.body.count) {
+            let parsed = MatchRules.parseForMatching(request.body)
+            return ServerContext.BodyAnalysis(parsed: parsed, compat: compat.headerValue(for: parsed, logger: logger))
+        }
+        self.parsed = analysis.parsed
         // The compat note goes into the answer's header and, through the note, into the journal.
-        self.note.compat = server.compat.headerValue(for: parsed, logger: server.logger)
+        self.note.compat = analysis.compat
     }
 
     func run() async throws -> Response {
@@ -97,11 +101,7 @@ struct Stage: Sendable {
         let lookup = try await engine.lookup(query, in: store, cassetteName: cassette.name, completeOnly: auto, as: flavor)
         if case .hit(let recorded, let position, let count) = lookup {
             if recorded.recordedFrom != flavor, let answer = try await answer(insteadOf: recorded, store: store) { return emulated(answer) }
-            let local = engine.localize(recorded, for: query)
-            let rewrites = local.used.isEmpty ? nil : "rewrote " + local.used.map { "\($0.substitution) (\($0.count)×)" }.joined(separator: ", ")
-            let detail = [count > 1 ? "recording \(min(position, count - 1) + 1) of \(count)" : nil, rewrites].compactMap { $0 }.joined(separator: "; ")
-            var response = try await play(
-                local.replay, result: .replayed, detail: detail.isEmpty ? nil : detail, substitutions: local.used.map(\.substitution))
+            var response = try await play(hit(recorded, position: position, count: count, query: query))
             if flavor == .anthropic, request.path == AnthropicEmulator.countTokensPath {
                 response.headers[VCRResponder.compatHeader] = "count_tokens recorded"
             }
@@ -111,7 +111,7 @@ struct Stage: Sendable {
             return emulated(answer)
         }
         if case .miss = lookup, let store, let generated = try await engine.rule(matching: query, in: store) {
-            return try await play(generated, result: .synthesized, detail: nil)
+            return try await play(playback(generated, result: .synthesized, detail: nil))
         }
         if auto, let store {
             guard !store.isReadOnly else { throw VCRError.cassetteReadOnly(path: store.path) }
@@ -182,10 +182,27 @@ struct Stage: Sendable {
         return response
     }
 
-    /// Writes a prepared recording (faults applied) and reports it when it ends.
-    private func play(
+    /// A matching recording made ready to play: localized to this machine, with what the journal says of it.
+    private func hit(_ recorded: PreparedReplay, position: Int, count: Int, query: ReplayEngine.Query) -> Playback {
+        let local = engine.localize(recorded, for: query)
+        let rewrites = local.used.isEmpty ? nil : "rewrote " + local.used.map { "\($0.substitution) (\($0.count)×)" }.joined(separator: ", ")
+        let detail = [count > 1 ? "recording \(min(position, count - 1) + 1) of \(count)" : nil, rewrites].compactMap { $0 }.joined(separator: "; ")
+        return playback(local.replay, result: .replayed, detail: detail.isEmpty ? nil : detail, substitutions: local.used.map(\.substitution))
+    }
+
+    /// A recording about to be written: shaped for the flavour, faults applied, the headers
+    /// messages-vcr adds, and the report made when it ends (complete or cut).
+    struct Playback: Sendable {
+        var replay: PreparedReplay
+        var timing: TimingPolicy
+        /// `x-vcr-interaction`, and `x-vcr-compat` when the request uses features Ollama ignores.
+        var extraHeaders: HTTPFields
+        var finish: @Sendable (_ complete: Bool) -> Void
+    }
+
+    private func playback(
         _ prepared: PreparedReplay, result: RequestResult, detail: String?, substitutions: [MachineValues.Substitution] = []
-    ) async throws -> Response {
+    ) -> Playback {
         let fault = replayFault()
         let shaped = FlavorShaper(target: flavor).shape(prepared)  // recordings come shaped (and cached) from the engine; rules' answers do not
         let replay = fault.map { FaultInjector.apply($0, to: shaped) } ?? shaped
@@ -194,12 +211,38 @@ struct Stage: Sendable {
         let server = self.server, note = self.note, timing = self.timing
         let details = [detail, fault.map { "fault \($0)" }].compactMap { $0 }.joined(separator: "; ")
         let rewritten = substitutions.isEmpty ? "" : " rewrote " + substitutions.map(\.name).joined(separator: ",")
-        return try await ReplayPlayer().response(for: replay, timing: timing, arrival: arrival, extraHeaders: extra, flavor: flavor) { complete in
+        return Playback(replay: replay, timing: timing, extraHeaders: extra) { complete in
             server.report(RequestOutcome(
                 note, result, status: replay.status ?? 502, interactionID: replay.interactionID, detail: details.isEmpty ? nil : details,
                 timing: timing.description, logNote: (complete ? result.rawValue : "\(result.rawValue) (cut)") + rewritten,
                 substitutions: substitutions))
         }
+    }
+
+    /// Writes a playback through Hummingbird and reports it when it ends.
+    private func play(_ playback: Playback) async throws -> Response {
+        try await ReplayPlayer().response(
+            for: playback.replay, timing: playback.timing, arrival: arrival, extraHeaders: playback.extraHeaders, flavor: flavor,
+            onFinish: playback.finish)
+    }
+
+    /// The playback of a `POST /v1/messages` that a recording answers at `instant` pace and that can
+    /// be written at once on the connection's event loop (``ImmediateReplayHandler``): the index is
+    /// loaded, the recording prepared, no fault, no header check, no cut to reproduce. Nil: answer through
+    /// ``run()`` (nothing was used up: no cursor taken, no fault dequeued).
+    func immediatePlayback() -> Playback? {
+        guard options.mode == .replay || options.mode == .auto, request.method == "POST", request.path == "/v1/messages",
+            timing == .instant, headerFault == nil, options.fault == nil, server.faults.pending == 0,
+            flavor == .ollama || AnthropicEmulator.rejection(path: request.path, headers: request.headers) == nil,
+            let store = try? server.registry.store(for: cassette, mode: .existing)
+        else { return nil }
+        let query = engine.query(for: request, session: note.session, parsed: .some(parsed))
+        guard case .hit(let recorded, let position, let count)? = engine.lookupIfReady(
+            query, in: store, cassetteName: cassette.name, completeOnly: options.mode == .auto, as: flavor)
+        else { return nil }
+        var playback = hit(recorded, position: position, count: count, query: query)
+        if let compat = note.compat { playback.extraHeaders[VCRResponder.compatHeader] = compat }
+        return playback
     }
 
     private func injectedStatus(_ status: Int, fault: FaultPlan) -> Response {

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import NIOCore
 
 /// The single responder behind every request: the `Host`/`Origin` checks, admin routes under
@@ -27,53 +28,89 @@ struct VCRResponder: HTTPResponder {
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let arrival = ContinuousClock.now
-        var note = RequestNote(
-            session: request.headers[Self.sessionHeader] ?? RequestNote.defaultSession, method: request.method.rawValue, path: request.uri.path,
-            cassette: server.registry.defaultCassette, flavor: server.options.flavor, startedAt: MonotonicClock.now())
+        var note = note(for: request.head)
         do {
-            let admin = note.path.hasPrefix("/__vcr/") || note.path == "/__vcr"
-            if let refusal = server.hosts.refusal(
-                authority: request.head.authority, origin: request.headers[Self.originHeader],
-                adminWrite: admin && request.method != .get && request.method != .head)
-            {
-                throw refusal
-            }
             var request = request
-            if admin { return try await respondAdmin(&request, note: note) }
-            if let name = request.headers[Self.flavorHeader] {
-                do {
-                    note.flavor = try Flavor(parsing: name)
-                } catch {
-                    throw VCRError.badRequest("x-vcr-flavor: \(error.description)")
-                }
-            }
+            if try admit(request.head, note: &note) { return try await respondAdmin(&request, note: note) }
             server.stats.increment(\.requests)
-            if let prefix = CassettePrefix.split(note.path) {
-                note.cassette = try server.registry.reference(named: prefix.name, forWriting: options.mode == .record)
-                note.path = prefix.rest
-            }
-            if let prefix = CassettePrefix.splitSession(note.path) {
-                guard CassettePrefix.isValidSession(prefix.session) else {
-                    throw VCRError.badRequest("invalid session name \"\(prefix.session)\" in the path: use 1 to 200 of A-Z a-z 0-9 . _ ~ -")
-                }
-                note.session = prefix.session
-                note.path = prefix.rest
-            }
+            try applyPrefixes(to: &note)
             let body = try await readBody(&request)
-            let query = request.uri.query.flatMap { $0.isEmpty ? nil : $0 }
-            // Matching and storage see the body with secrets replaced; the upstream gets it as sent.
-            let recorded = RecordedRequest(
-                method: note.method, path: note.path, query: query, headers: HTTPConversions.headerList(request.headers),
-                body: options.redactor.redact(body))
-            let stage = Stage(
-                server: server, request: recorded, note: note, arrival: arrival, timing: try timing(request.headers[Self.timingHeader]),
-                headerFault: try fault(request.headers[Self.faultHeader]), upstreamBody: body)
-            return try await stage.run()
+            return try await stage(for: request.head, note: note, body: body, arrival: arrival).run()
         } catch {
             let failure = VCRError.from(error)
             server.report(RequestOutcome(note, .error, status: failure.status, detail: failure.message))
             return HTTPConversions.errorResponse(failure, flavor: note.flavor)
         }
+    }
+
+    /// The playback of a replay that can be written at once on the connection's event loop, for a
+    /// request read whole (``ImmediateReplayHandler``): the same checks, prefixes, headers and
+    /// matching as ``respond(to:context:)``, or nil to let it answer (an error, an admin route, a
+    /// miss, a fault, anything that waits).
+    func immediatePlayback(head: HTTPRequest, body: [UInt8], arrival: ContinuousClock.Instant) -> Stage.Playback? {
+        var note = note(for: head)
+        guard head.method == .post, body.count <= options.maxBodyBytes, (try? admit(head, note: &note)) == false,
+            (try? applyPrefixes(to: &note)) != nil, let stage = try? stage(for: head, note: note, body: body, arrival: arrival), let playback = stage.immediatePlayback()
+        else { return nil }
+        server.stats.increment(\.requests)
+        server.stats.increment(\.immediate)
+        return playback
+    }
+
+    /// What is known of a request from its head, before any check.
+    private func note(for head: HTTPRequest) -> RequestNote {
+        RequestNote(
+            session: head.headerFields[Self.sessionHeader] ?? RequestNote.defaultSession, method: head.method.rawValue,
+            path: URI(head.path ?? "/").path, cassette: server.registry.defaultCassette, flavor: options.flavor, startedAt: MonotonicClock.now())
+    }
+
+    /// The checks of a request's head: `Host` and `Origin`, then (for others than admin routes) the
+    /// flavour header, which `note` takes in.
+    /// - Returns: whether it is for an admin route.
+    private func admit(_ head: HTTPRequest, note: inout RequestNote) throws -> Bool {
+        let admin = note.path.hasPrefix("/__vcr/") || note.path == "/__vcr"
+        if let refusal = server.hosts.refusal(
+            authority: head.authority, origin: head.headerFields[Self.originHeader],
+            adminWrite: admin && head.method != .get && head.method != .head)
+        {
+            throw refusal
+        }
+        if admin { return true }
+        if let name = head.headerFields[Self.flavorHeader] {
+            do {
+                note.flavor = try Flavor(parsing: name)
+            } catch {
+                throw VCRError.badRequest("x-vcr-flavor: \(error.description)")
+            }
+        }
+        return false
+    }
+
+    /// The `/c/NAME/` and `/s/SESSION/` prefixes of the path, taken into `note`.
+    private func applyPrefixes(to note: inout RequestNote) throws {
+        if let prefix = CassettePrefix.split(note.path) {
+            note.cassette = try server.registry.reference(named: prefix.name, forWriting: options.mode == .record)
+            note.path = prefix.rest
+        }
+        if let prefix = CassettePrefix.splitSession(note.path) {
+            guard CassettePrefix.isValidSession(prefix.session) else {
+                throw VCRError.badRequest("invalid session name \"\(prefix.session)\" in the path: use 1 to 200 of A-Z a-z 0-9 . _ ~ -")
+            }
+            note.session = prefix.session
+            note.path = prefix.rest
+        }
+    }
+
+    /// The request on its way through the mode's stages.
+    private func stage(for head: HTTPRequest, note: RequestNote, body: [UInt8], arrival: ContinuousClock.Instant) throws -> Stage {
+        let query = URI(head.path ?? "/").query.flatMap { $0.isEmpty ? nil : $0 }
+        // Matching and storage see the body with secrets replaced; the upstream gets it as sent.
+        let recorded = RecordedRequest(
+            method: note.method, path: note.path, query: query, headers: HTTPConversions.headerList(head.headerFields),
+            body: options.redactor.redact(body))
+        return Stage(
+            server: server, request: recorded, note: note, arrival: arrival, timing: try timing(head.headerFields[Self.timingHeader]),
+            headerFault: try fault(head.headerFields[Self.faultHeader]), upstreamBody: body)
     }
 
     private func respondAdmin(_ request: inout Request, note: RequestNote) async throws -> Response {

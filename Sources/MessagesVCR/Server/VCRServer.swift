@@ -110,9 +110,14 @@ public final class VCRServer: Service, Sendable {
             coverage: coverage, faults: faults, logger: logger))
         var frameworkLogger = logger
         frameworkLogger.logLevel = .warning
+        // Replays that are ready are written on the connection's event loop (ImmediateReplayHandler).
+        let replays = options.mode == .replay || options.mode == .auto
+        let dates = HTTPDateCache()
         let app = Application(
             responder: responder,
-            server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(options.idleTimeoutSeconds * 1e9)))),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: replays ? [ImmediateReplayInstaller { ImmediateReplayHandler(responder: responder, dates: dates) }] : [],
+                idleTimeout: .nanoseconds(Int64(options.idleTimeoutSeconds * 1e9)))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             onServerRunning: { [onReady, options, registry, engine] channel in
                 let port = channel.localAddress?.port ?? 0
