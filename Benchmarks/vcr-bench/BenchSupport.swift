@@ -18,9 +18,9 @@ enum BenchServers {
         return try await run(app, ports: ports, logger: logger, body)
     }
 
-    /// A temporary cassette holding `interaction`, and options that replay it instantly on a free
+    /// A temporary cassette holding `interaction`, and options that replay it at `timing` on a free
     /// port, for the duration of `body`.
-    static func withInstantReplay<T>(of interaction: Interaction, _ body: (ServeOptions) async throws -> T) async throws -> T {
+    static func withReplay<T>(of interaction: Interaction, timing: TimingPolicy = .instant, _ body: (ServeOptions) async throws -> T) async throws -> T {
         let directory = NSTemporaryDirectory() + "vcr-bench-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -30,7 +30,7 @@ enum BenchServers {
         options.cassetteDirectory = directory
         options.cassette = "bench"
         options.port = 0
-        options.timing = .instant
+        options.timing = timing
         return try await body(options)
     }
 

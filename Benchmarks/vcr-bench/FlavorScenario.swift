@@ -17,7 +17,7 @@ struct FlavorScenario {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let client = BenchClient()
-        try await BenchServers.withInstantReplay(of: RewriteScenario(requests: requests, events: events).makeInteraction()) { options in
+        try await BenchServers.withReplay(of: RewriteScenario(requests: requests, events: events).makeInteraction()) { options in
             try await measure(options, client: client, logger: logger)
         }
         try await client.http.shutdown()

@@ -20,7 +20,7 @@ struct RewriteScenario {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let client = BenchClient()
-        try await BenchServers.withInstantReplay(of: makeInteraction()) { options in
+        try await BenchServers.withReplay(of: makeInteraction()) { options in
             try await measure(options, client: client, logger: logger)
         }
         try await client.http.shutdown()

@@ -18,17 +18,13 @@ struct TimingScenario {
     var concurrency: [Int]
 
     func run() async throws {
-        let directory = NSTemporaryDirectory() + "vcr-bench-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
         let interaction = makeInteraction()
-        let store = try CassetteStore(path: directory + "/bench.sqlite", mode: .createIfMissing)
-        try await store.save(interaction)
+        try await BenchServers.withReplay(of: interaction, timing: .original(speed: 1)) { options in
+            try await measure(interaction, options: options)
+        }
+    }
 
-        var options = ServeOptions(upstream: try UpstreamTarget(url: "http://127.0.0.1:1"))
-        options.cassetteDirectory = directory
-        options.cassette = "bench"
-        options.port = 0
+    private func measure(_ interaction: Interaction, options: ServeOptions) async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let offsets = interaction.response.chunks.map(\.offsetNanos)

@@ -15,7 +15,10 @@ final class BoundedMemo<Value: Sendable>: Sendable {
     /// Bodies larger than this are computed every time (they are rarely sent twice, and big to keep).
     let maxKeyBytes: Int
 
-    init(capacity: Int = 512, maxKeyBytes: Int = 16 << 10) {
+    /// Bodies up to 16 KB are kept.
+    static var defaultMaxKeyBytes: Int { 16 << 10 }
+
+    init(capacity: Int = 512, maxKeyBytes: Int = defaultMaxKeyBytes) {
         self.capacity = capacity
         self.maxKeyBytes = maxKeyBytes
     }
