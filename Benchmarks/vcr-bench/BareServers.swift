@@ -128,8 +128,9 @@ private final class BareHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     private func finish(context: ChannelHandlerContext) {
         let keepAlive = self.keepAlive
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-            if !keepAlive { context.close(promise: nil) }
+            if !keepAlive { bound.value.close(promise: nil) }
         }
     }
 }

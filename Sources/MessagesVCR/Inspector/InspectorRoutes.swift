@@ -35,7 +35,8 @@ struct InspectorRoutes: Sendable {
             return try await page(IndexPage(server: server, cassette: try cassette(query), query: query).render())
         case 2 where parts[0] == "interactions":
             let (reference, store) = try cassette(query)
-            return try await page(InteractionPage(interaction: try await interaction(parts[1], in: store), cassette: reference.name, host: host).render())
+            let shown = try await interaction(parts[1], in: store)
+            return page(InteractionPage(interaction: shown, cassette: reference.name, host: host).render())
         case 3 where parts[0] == "interactions" && parts[2] == "raw":
             let (_, store) = try cassette(query)
             let interaction = try await interaction(parts[1], in: store)
