@@ -145,10 +145,7 @@ struct SSEWriter {
                 headers: HeaderList(pairs: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"), ("Connection", "keep-alive")]),
                 ttfbNanos: offset)
         }
-        var frame = Array("event: \(event)\ndata: ".utf8)
-        frame += GoJSONWriter.encode(.object(data))
-        frame += [0x0a, 0x0a]
-        capture!.append(frame, offsetNanos: offset)
+        capture!.append(SSEFrame.encoded(event, .object(data)), offsetNanos: offset)
         end = offset
     }
 

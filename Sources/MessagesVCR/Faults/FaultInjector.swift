@@ -25,12 +25,10 @@ enum FaultInjector {
         }
         var errorFrame: (at: Int, bytes: ByteBuffer)?
         if let (type, events) = plan.errorEvent, let position = end(ofEvents: events) ?? Optional(bodyLength), position <= truncateAt {
-            var frame = Array("event: error\ndata: ".utf8)
-            frame += GoJSONWriter.encode(.object([
+            let frame = SSEFrame.encoded("error", .object([
                 "type": "error",
                 "error": .object(["type": .string(type), "message": .string("messages-vcr: injected fault error-event=\(type)@\(events)")]),
             ]))
-            frame += Array("\n\n".utf8)
             errorFrame = (position, ByteBuffer(bytes: frame))
             truncateAt = position
             cut = false

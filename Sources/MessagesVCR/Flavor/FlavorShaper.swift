@@ -41,7 +41,6 @@ struct FlavorShaper: Sendable {
     }
 
     static let requestIDHeader = HTTPField.Name("request-id")!
-    static let shouldRetryHeader = HTTPField.Name("x-should-retry")!
     private static let apiOnlyHeaders: Set<String> = [
         "request-id", "x-should-retry", "retry-after", "cf-ray", "cf-cache-status", "server", "via", "x-robots-tag",
         "strict-transport-security", "content-security-policy", "x-envoy-upstream-service-time",

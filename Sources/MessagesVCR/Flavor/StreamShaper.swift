@@ -42,7 +42,7 @@ struct StreamShaper {
                     .adding("stop_reason", .null, after: "content")
                     .adding("stop_sequence", .null, after: "stop_reason")
                     .setting("usage", Self.anthropicUsage(message["usage"]))
-                replacements[n] = Self.frame("message_start", .object(Self.members(event).setting("message", .object(shaped))))
+                replacements[n] = SSEFrame.encoded("message_start", .object(Self.members(event).setting("message", .object(shaped))))
             case "content_block_start":
                 guard let event = Self.parse(body, data), let index = event["index"]?.intValue,
                     case .object(let block)? = event["content_block"]
@@ -54,7 +54,7 @@ struct StreamShaper {
                 default: break
                 }
                 var bytes = shaped == block
-                    ? Array(body[frame.range]) : Self.frame("content_block_start", .object(Self.members(event).setting("content_block", .object(shaped))))
+                    ? Array(body[frame.range]) : SSEFrame.encoded("content_block_start", .object(Self.members(event).setting("content_block", .object(shaped))))
                 if !pinged {
                     bytes += Self.ping
                     pinged = true
@@ -73,7 +73,7 @@ struct StreamShaper {
                 let pieces = (jsonBlocks.contains(index) ? [] : [""]) + Self.fragments(of: json)
                 jsonBlocks.insert(index)
                 replacements[n] = pieces.flatMap { piece in
-                    Self.frame("content_block_delta", .object([
+                    SSEFrame.encoded("content_block_delta", .object([
                         JSONMember("type", "content_block_delta"), JSONMember("index", event["index"]!),
                         JSONMember("delta", .object([JSONMember("type", "input_json_delta"), JSONMember("partial_json", .string(piece))])),
                     ]))
@@ -81,7 +81,7 @@ struct StreamShaper {
             case "content_block_stop":
                 // The API closes a thinking block with its signature.
                 guard let index = AnswerRewriter.blockIndex(in: body, data: data), thinkingBlocks.contains(index), !signedBlocks.contains(index) else { continue }
-                let signature = Self.frame("content_block_delta", .object([
+                let signature = SSEFrame.encoded("content_block_delta", .object([
                     JSONMember("type", "content_block_delta"), JSONMember("index", .number(String(index))),
                     JSONMember("delta", .object([
                         JSONMember("type", "signature_delta"),
@@ -92,7 +92,7 @@ struct StreamShaper {
             case "message_delta":
                 guard let event = Self.parse(body, data), case .object(let delta)? = event["delta"], delta["stop_sequence"] == nil else { continue }
                 let shaped = delta.adding("stop_sequence", .null, after: "stop_reason")
-                replacements[n] = Self.frame("message_delta", .object(Self.members(event).setting("delta", .object(shaped))))
+                replacements[n] = SSEFrame.encoded("message_delta", .object(Self.members(event).setting("delta", .object(shaped))))
             case "message_stop":
                 stopped = true
             default:
@@ -138,7 +138,7 @@ struct StreamShaper {
     }
 
     static let ping = Array("event: ping\ndata: {\"type\": \"ping\"}\n\n".utf8)
-    static let midStreamError = frame("error", .object([
+    static let midStreamError = SSEFrame.encoded("error", .object([
         JSONMember("type", "error"),
         JSONMember("error", .object([JSONMember("details", .null), JSONMember("type", "api_error"), JSONMember("message", "Internal server error")])),
     ]))
@@ -198,7 +198,7 @@ struct StreamShaper {
             default:
                 break
             }
-            replacements[n] = shaped.map { Self.frame(name, $0) } ?? []
+            replacements[n] = shaped.map { SSEFrame.encoded(name, $0) } ?? []
         }
     }
 
@@ -231,14 +231,6 @@ struct StreamShaper {
 
     static func members(_ value: JSONValue) -> [JSONMember] {
         value.objectMembers ?? []
-    }
-
-    /// `event: NAME`, `data: JSON`, a blank line.
-    static func frame(_ name: String, _ data: JSONValue) -> [UInt8] {
-        var bytes = Array("event: \(name)\ndata: ".utf8)
-        GoJSONWriter.append(data, to: &bytes)
-        bytes += [0x0a, 0x0a]
-        return bytes
     }
 
     private static func contains(_ needle: String, in body: [UInt8], _ range: Range<Int>) -> Bool {

@@ -88,6 +88,17 @@ public struct SSEFrame: Sendable, Equatable {
     }
 }
 
+extension SSEFrame {
+    /// One frame as Ollama's `writeSSE` writes it: `event: NAME`, `data: ` + compact Go-style JSON,
+    /// a blank line.
+    public static func encoded(_ event: String, _ data: JSONValue) -> [UInt8] {
+        var bytes = Array("event: \(event)\ndata: ".utf8)
+        GoJSONWriter.append(data, to: &bytes)
+        bytes += [0x0a, 0x0a]
+        return bytes
+    }
+}
+
 /// A response as the client received it.
 public struct RecordedResponse: Sendable, Equatable {
     /// HTTP status, or nil when no response head was received (``Outcome/upstreamError``).

@@ -145,7 +145,7 @@ struct Stage: Sendable {
     /// `count_tokens` estimate, its model list, Ollama's body validation with the API's headers, and
     /// the API's 404 for the routes only Ollama serves.
     private func emulatedAnswer(store: CassetteStore?) async throws -> EmulatedAnswer? {
-        let ollama = OllamaEmulator.answer(method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.body)
+        let ollama = ollamaAnswer()
         guard flavor == .anthropic else { return ollama }
         switch (request.method, request.path) {
         case ("POST", AnthropicEmulator.countTokensPath):
@@ -166,11 +166,16 @@ struct Stage: Sendable {
     private func answer(insteadOf recorded: PreparedReplay, store: CassetteStore?) async throws -> EmulatedAnswer? {
         switch flavor {
         case .ollama:
-            let answer = OllamaEmulator.answer(method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.body)
+            let answer = ollamaAnswer()
             return answer?.status == 404 ? answer : nil
         case .anthropic:
             return request.method == "GET" && request.path == "/v1/models" ? AnthropicEmulator.models(try await store?.models() ?? []) : nil
         }
+    }
+
+    /// Ollama's model-independent answer to this request, if it has one.
+    private func ollamaAnswer() -> EmulatedAnswer? {
+        OllamaEmulator.answer(method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.body)
     }
 
     private func emulated(_ answer: EmulatedAnswer) -> Response {
