@@ -98,6 +98,7 @@ struct AdminRoutes: Sendable {
                 "requests": .int(counters.requests), "recorded": .int(counters.recorded), "replayed": .int(counters.replayed),
                 "misses": .int(counters.misses), "emulated": .int(counters.emulated), "synthesized": .int(counters.synthesized), "forwarded": .int(counters.forwarded), "errors": .int(counters.errors),
                 "store_errors": .int(counters.storeErrors), "immediate": .int(counters.immediate),
+                "relayed": .int(counters.relayed),
             ]),
         ])
     }

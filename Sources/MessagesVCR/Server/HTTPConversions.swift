@@ -31,11 +31,24 @@ enum HTTPConversions {
     /// flavour with the API's error headers (`request-id`, `x-should-retry`).
     /// - Parameter status: a status other than the error's own (its `error.type` then follows the status).
     static func errorResponse(_ error: VCRError, status: Int? = nil, extraHeaders: HeaderList = HeaderList(), flavor: Flavor = .ollama) -> Response {
+        let (status, headers, body) = errorParts(error, status: status, extraHeaders: extraHeaders, flavor: flavor)
+        var fields = httpFields(headers)
+        fields[.contentLength] = String(body.count)
+        return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The status, headers and body of ``errorResponse(_:status:extraHeaders:flavor:)``, for a
+    /// handler that writes them itself.
+    static func errorParts(
+        _ error: VCRError, status: Int? = nil, extraHeaders: HeaderList = HeaderList(), flavor: Flavor = .ollama
+    ) -> (status: Int, headers: HeaderList, body: [UInt8]) {
         let status = status ?? error.status
         let type = status == error.status ? error.errorType : AnthropicErrorBody.ollamaErrorType(forStatus: status)
         var headers = flavor == .anthropic ? AnthropicEmulator.errorHeaders(status: status) : HeaderList(pairs: [("Content-Type", "application/json")])
         headers.fields.append(contentsOf: extraHeaders.fields)
-        return response(status: status, headers: headers, body: AnthropicErrorBody.encode(type: type, message: error.message), flavor: flavor)
+        var body = AnthropicErrorBody.encode(type: type, message: error.message)
+        if flavor == .anthropic { (headers, body) = AnthropicEmulator.stamped(headers: headers, body: body) }
+        return (status, headers, body)
     }
 
     /// A JSON document answer (admin routes).

@@ -19,41 +19,47 @@ struct RecordingProxy: Sendable {
         var matchRulesFingerprint: String?
         /// The session the request came in (nil: the default one).
         var session: String?
+        /// Called with the stored interaction before the exchange's end is reported (indexing it for replay).
+        var stored: @Sendable (Interaction) async -> Void = { _ in }
     }
 
-    /// Called once an exchange has ended, with what the upstream sent and the interaction stored
-    /// (nil when nothing was to be stored, or storing failed: then the error is logged).
-    typealias Ended = @Sendable (_ response: RecordedResponse, _ stored: Interaction?) async -> Void
-
-    /// Forwards `request` upstream with `upstreamBody` and returns the streaming response.
-    /// `request.body` is what is stored (already redacted); `upstreamBody` is what the upstream gets.
+    /// Forwards `plan`'s request upstream and returns the streaming response.
     /// - Throws: ``VCRError`` when no response head arrives; the failure is recorded first.
-    func forward(_ request: RecordedRequest, upstreamBody: [UInt8], recording: Recording?, ended: @escaping Ended) async throws -> Response {
+    func forward(_ plan: ForwardPlan) async throws -> Response {
         let interactionID = RandomID.interactionID()
-        let storedRequest = RecordedRequest(
-            method: request.method, path: request.path, query: request.query,
-            headers: redactor.redact(HeaderPolicy.storedRequestHeaders(request.headers)), body: request.body)
+        let storedRequest = storedRequest(plan.request)
         let sentAt = MonotonicClock.now()
         let head: UpstreamResponse
         do {
-            head = try await upstream.send(request, body: upstreamBody)
+            head = try await upstream.send(plan.request, body: plan.upstreamBody)
         } catch let error as VCRError {
-            let failed = RecordedResponse(
-                status: nil, headers: HeaderList(), body: [], chunks: [], frames: [], ttfbNanos: nil,
-                durationNanos: MonotonicClock.since(sentAt), outcome: .upstreamError, errorMessage: error.message)
-            _ = await store(storedRequest, failed, id: interactionID, recording: recording)
+            _ = await store(storedRequest, failedResponse(error, sentAt: sentAt), id: interactionID, recording: plan.recording)
             throw error  // the responder answers and reports it
         }
         let ttfb = MonotonicClock.since(sentAt)
-        let contentLength = request.method == "HEAD" ? nil : head.headers["content-length"].flatMap { Int($0) }
+        let contentLength = plan.request.method == "HEAD" ? nil : head.headers["content-length"].flatMap { Int($0) }
         let clientHeaders = HTTPConversions.httpFields(HeaderPolicy.clientResponseHeaders(head.headers))
         let capture = ResponseCapture(status: head.status, headers: HeaderPolicy.storedResponseHeaders(head.headers), ttfbNanos: ttfb)
         let body = ResponseBody(contentLength: contentLength) { writer in
             try await self.stream(head.body, to: &writer, capture: capture, sentAt: sentAt, contentLength: contentLength) { response in
-                await ended(response, await self.store(storedRequest, response, id: interactionID, recording: recording))
+                plan.ended(response, await self.store(storedRequest, response, id: interactionID, recording: plan.recording))
             }
         }
         return Response(status: .init(code: head.status), headers: clientHeaders, body: body)
+    }
+
+    /// The request as stored: its headers without secrets.
+    func storedRequest(_ request: RecordedRequest) -> RecordedRequest {
+        RecordedRequest(
+            method: request.method, path: request.path, query: request.query,
+            headers: redactor.redact(HeaderPolicy.storedRequestHeaders(request.headers)), body: request.body)
+    }
+
+    /// What is stored of an exchange that got no response head.
+    func failedResponse(_ error: VCRError, sentAt: UInt64) -> RecordedResponse {
+        RecordedResponse(
+            status: nil, headers: HeaderList(), body: [], chunks: [], frames: [], ttfbNanos: nil,
+            durationNanos: MonotonicClock.since(sentAt), outcome: .upstreamError, errorMessage: error.message)
     }
 
     /// Copies the upstream body to the client, capturing each chunk; calls `ended` with the capture
@@ -96,7 +102,7 @@ struct RecordingProxy: Sendable {
 
     /// Stores one exchange; a storage failure is logged and never reaches the client.
     /// - Returns: the stored interaction, or nil when there is no store or storing failed.
-    private func store(_ request: RecordedRequest, _ response: RecordedResponse, id: String, recording: Recording?) async -> Interaction? {
+    func store(_ request: RecordedRequest, _ response: RecordedResponse, id: String, recording: Recording?) async -> Interaction? {
         guard let recording else { return nil }
         let interaction = Interaction(
             id: id, upstream: upstream.target.description, request: request, response: redactor.redact(response),
@@ -106,6 +112,7 @@ struct RecordingProxy: Sendable {
         switch result {
         case .success(let stored):
             stats.increment(\.recorded)
+            await recording.stored(stored)
             return stored
         case .failure(let error):
             stats.increment(\.storeErrors)

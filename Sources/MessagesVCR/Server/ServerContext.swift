@@ -7,6 +7,9 @@ final class ServerContext: Sendable {
     let registry: CassetteRegistry
     let engine: ReplayEngine
     let proxy: RecordingProxy
+    /// Keep-alive upstream connections per event loop, for the hot path's forwarding
+    /// (``ForwardRelay``): in passthrough and record mode, for a plain-HTTP upstream.
+    let upstreamPool: UpstreamChannelPool?
     let journal: Journal
     let misses: MissLog
     let stats: ServerStats
@@ -26,8 +29,9 @@ final class ServerContext: Sendable {
 
     init(
         options: ServeOptions, registry: CassetteRegistry, engine: ReplayEngine, upstream: UpstreamClient, journal: Journal,
-        misses: MissLog, stats: ServerStats, coverage: Coverage, faults: FaultQueue, logger: Logger
+        misses: MissLog, stats: ServerStats, coverage: Coverage, faults: FaultQueue, upstreamPool: UpstreamChannelPool?, logger: Logger
     ) {
+        self.upstreamPool = upstreamPool
         self.options = options
         self.registry = registry
         self.engine = engine

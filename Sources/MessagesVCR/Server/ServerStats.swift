@@ -24,6 +24,8 @@ public final class ServerStats: Sendable {
         public var storeErrors = 0
         /// Replays written straight on the connection's event loop (instant, prepared; counted in ``replayed`` too).
         public var immediate = 0
+        /// Requests forwarded on the connection's event loop over a pooled upstream connection (counted in ``forwarded`` too).
+        public var relayed = 0
     }
 
     private let box = NIOLockedValueBox(Counters())

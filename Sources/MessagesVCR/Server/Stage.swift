@@ -232,7 +232,7 @@ struct Stage: Sendable {
     }
 
     /// The playback of a `POST /v1/messages` that a recording answers at `instant` pace and that can
-    /// be written at once on the connection's event loop (``ImmediateReplayHandler``): the index is
+    /// be written at once on the connection's event loop (``HotPathHandler``): the index is
     /// loaded, the recording prepared, no fault, no header check, no cut to reproduce. Nil: answer through
     /// ``run()`` (nothing was used up: no cursor taken, no fault dequeued).
     func immediatePlayback() -> Playback? {
@@ -266,23 +266,43 @@ struct Stage: Sendable {
     // MARK: - Forwarding
 
     private func forward(recordInto store: CassetteStore?, key: String?) async throws -> Response {
+        try await server.proxy.forward(forwardPlan(recordInto: store, key: key))
+    }
+
+    /// The forwarding of this request (counted as forwarded), stored into `store` under `key` when given.
+    private func forwardPlan(recordInto store: CassetteStore?, key: String?) -> ForwardPlan {
         server.stats.increment(\.forwarded)
         let alias = options.modelAliases.rewrite(self.upstreamBody)
-        let upstreamBody = alias?.body ?? self.upstreamBody
         let aliasNote = alias.map { "model \($0.from) sent upstream as \($0.to)" }
         let session = note.session == RequestNote.defaultSession ? nil : note.session
-        let recording = store.map {
-            RecordingProxy.Recording(store: $0, matchKey: key, matchRulesFingerprint: engine.rules.fingerprint, session: session)
-        }
         let server = self.server, note = self.note
-        return try await server.proxy.forward(request, upstreamBody: upstreamBody, recording: recording) { response, stored in
-            if let stored, let key, let store { await server.engine.recorded(stored, key: key, in: store, session: note.session) }
+        let recording = store.map { store in
+            RecordingProxy.Recording(store: store, matchKey: key, matchRulesFingerprint: engine.rules.fingerprint, session: session) { stored in
+                if let key { await server.engine.recorded(stored, key: key, in: store, session: note.session) }
+            }
+        }
+        return ForwardPlan(note: note, request: request, upstreamBody: alias?.body ?? self.upstreamBody, recording: recording) { response, stored in
             let outcome = response.outcome == .complete ? nil : "outcome \(response.outcome.rawValue)"
             let unstored = recording != nil && stored == nil ? "not stored (see the error above)" : nil
             let detail = [aliasNote, outcome, unstored].compactMap { $0 }.joined(separator: "; ")
             server.report(RequestOutcome(
                 note, stored == nil ? .forwarded : .recorded, status: response.status, interactionID: stored?.id,
                 detail: detail.isEmpty ? nil : detail, logNote: outcome == nil ? "" : "outcome=\(response.outcome.rawValue)"))
+        }
+    }
+
+    /// The forwarding of a request that can be carried out on the connection's event loop
+    /// (``ForwardRelay``): `--mode passthrough` or `record`, whatever the path. Nil: through ``run()``.
+    func immediateForward() throws -> ForwardPlan? {
+        switch options.mode {
+        case .passthrough:
+            return forwardPlan(recordInto: nil, key: nil)
+        case .record:
+            let store = try server.registry.store(for: cassette, mode: .createIfMissing)
+            guard !store.isReadOnly else { return nil }
+            return forwardPlan(recordInto: store, key: engine.query(for: request, session: note.session, parsed: .some(parsed)).key)
+        case .replay, .auto:
+            return nil
         }
     }
 }

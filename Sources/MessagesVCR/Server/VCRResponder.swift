@@ -43,18 +43,33 @@ struct VCRResponder: HTTPResponder {
         }
     }
 
-    /// The playback of a replay that can be written at once on the connection's event loop, for a
-    /// request read whole (``ImmediateReplayHandler``): the same checks, prefixes, headers and
+    /// What the hot path (``HotPathHandler``) may do with a request read whole, on the
+    /// connection's event loop.
+    enum HotPathAnswer {
+        /// Write this instant replay at once.
+        case playback(Stage.Playback)
+        /// Forward the request on a pooled connection of the loop.
+        case forward(ForwardPlan, UpstreamChannelPool)
+    }
+
+    /// The hot path's answer to a request read whole: the same checks, prefixes, headers and
     /// matching as ``respond(to:context:)``, or nil to let it answer (an error, an admin route, a
     /// miss, a fault, anything that waits).
-    func immediatePlayback(head: HTTPRequest, body: [UInt8], arrival: ContinuousClock.Instant) -> Stage.Playback? {
+    func hotPathAnswer(head: HTTPRequest, body: [UInt8], arrival: ContinuousClock.Instant) -> HotPathAnswer? {
         var note = note(for: head)
-        guard head.method == .post, body.count <= options.maxBodyBytes, (try? admit(head, note: &note)) == false,
-            (try? applyPrefixes(to: &note)) != nil, let stage = try? stage(for: head, note: note, body: body, arrival: arrival), let playback = stage.immediatePlayback()
+        guard body.count <= options.maxBodyBytes, (try? admit(head, note: &note)) == false, (try? applyPrefixes(to: &note)) != nil,
+            let stage = try? stage(for: head, note: note, body: body, arrival: arrival)
         else { return nil }
+        if let pool = server.upstreamPool {
+            guard let plan = try? stage.immediateForward() else { return nil }
+            server.stats.increment(\.requests)
+            server.stats.increment(\.relayed)
+            return .forward(plan, pool)
+        }
+        guard head.method == .post, let playback = stage.immediatePlayback() else { return nil }
         server.stats.increment(\.requests)
         server.stats.increment(\.immediate)
-        return playback
+        return .playback(playback)
     }
 
     /// What is known of a request from its head, before any check.

@@ -29,6 +29,8 @@ public final class VCRServer: Service, Sendable {
     public let faults = FaultQueue()
     let engine: ReplayEngine
     private let upstream: UpstreamClient
+    /// The hot path's upstream connections (passthrough and record mode, plain-HTTP upstream).
+    private let upstreamPool: UpstreamChannelPool?
     private let logger: Logger
     private let onReady: @Sendable (Ready) async -> Void
 
@@ -76,6 +78,7 @@ public final class VCRServer: Service, Sendable {
         upstream = UpstreamClient(
             target: options.upstream, firstByteTimeout: .nanoseconds(Int64(options.firstByteTimeoutSeconds * 1e9)),
             readTimeout: readTimeout, extraTrustRoots: try Self.trustRoots(options.upstreamCAFile))
+        upstreamPool = options.mode == .passthrough || options.mode == .record ? UpstreamChannelPool(target: options.upstream) : nil
     }
 
     /// The certificates of `--upstream-ca`, read once at start.
@@ -107,16 +110,15 @@ public final class VCRServer: Service, Sendable {
     public func run() async throws {
         let responder = VCRResponder(server: ServerContext(
             options: options, registry: registry, engine: engine, upstream: upstream, journal: journal, misses: misses, stats: stats,
-            coverage: coverage, faults: faults, logger: logger))
+            coverage: coverage, faults: faults, upstreamPool: upstreamPool, logger: logger))
         var frameworkLogger = logger
         frameworkLogger.logLevel = .warning
-        // Replays that are ready are written on the connection's event loop (ImmediateReplayHandler).
-        let replays = options.mode == .replay || options.mode == .auto
+        // Replays that are ready, and forwarded requests, are answered on the connection's event loop (HotPathHandler).
         let dates = HTTPDateCache()
         let app = Application(
             responder: responder,
             server: .http1(configuration: .init(
-                additionalChannelHandlers: replays ? [ImmediateReplayInstaller { ImmediateReplayHandler(responder: responder, dates: dates) }] : [],
+                additionalChannelHandlers: [HotPathInstaller { HotPathHandler(responder: responder, dates: dates) }],
                 idleTimeout: .nanoseconds(Int64(options.idleTimeoutSeconds * 1e9)))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             onServerRunning: { [onReady, options, registry, engine] channel in
@@ -138,9 +140,11 @@ public final class VCRServer: Service, Sendable {
             try await app.run()
         } catch {
             await upstream.shutdown()
+            upstreamPool?.closeIdle()
             throw ServeOptionError.listenFailure(host: options.host, port: options.port, error: error) ?? error
         }
         await upstream.shutdown()
+        upstreamPool?.closeIdle()
         try await finishReport()
     }
 

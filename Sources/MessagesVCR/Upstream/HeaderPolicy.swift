@@ -17,7 +17,7 @@ public enum HeaderPolicy {
     /// Hop-by-hop names, plus any the `Connection` header lists.
     static func connectionScoped(_ headers: HeaderList) -> Set<String> {
         var names = hopByHop
-        for field in headers where field.name.lowercased() == "connection" {
+        for field in headers where field.name.count == 10 && field.name.lowercased() == "connection" {
             for token in field.value.split(separator: ",") {
                 names.insert(token.trimmingCharacters(in: .whitespaces).lowercased())
             }

@@ -1,31 +1,35 @@
-import Foundation
 import HTTPTypes
 import HummingbirdCore
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTPTypes
 
-/// The hot path: a `POST /v1/messages` that a prepared recording answers at `instant` pace is
-/// written right here, on the connection's event loop, without a trip through Hummingbird and
-/// Swift tasks; every other request (a paced replay, anything that would have to wait) goes on to
-/// Hummingbird untouched.
+/// The hot path, on the connection's event loop with no trip through Hummingbird and Swift tasks:
+/// a `POST /v1/messages` that a prepared recording answers at `instant` pace is written right
+/// here, and in `--mode passthrough` and `record` a request is forwarded on a pooled upstream
+/// connection of the same loop (``ForwardRelay``). Every other request (a paced replay, an admin
+/// route, anything that would have to wait or that is too large) goes on to Hummingbird untouched.
 ///
 /// It sits after Hummingbird's connection-state handler (which keeps seeing every request and
 /// response, for keep-alive, idle timeouts and graceful shutdown) and decides on whole requests;
 /// one not whole within ``holdLimit`` of its head is Hummingbird's (its body timeout applies).
 /// The decision and the answer come from the same code as Hummingbird's path
-/// (``VCRResponder/immediatePlayback(head:body:arrival:)``).
+/// (``VCRResponder/hotPathAnswer(head:body:arrival:)``).
 ///
 /// Paced replays stay on Swift tasks: a bare pacer writing on the event loops measured worse here
 /// (p50 19.4 ms against messages-vcr's 6.2 ms at 200 streams on 2 cores), its timers waiting
 /// behind the I/O of every connection on the same two loops.
-final class ImmediateReplayHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
     private let responder: VCRResponder
     private let dates: HTTPDateCache
+    /// The largest request body held back for a decision.
+    private let maxBodyBytes: Int
+    /// Whether requests are forwarded (passthrough, record) rather than replayed.
+    private let forwards: Bool
 
     private enum State {
         /// Between requests.
@@ -34,30 +38,37 @@ final class ImmediateReplayHandler: ChannelInboundHandler, RemovableChannelHandl
         case holding(head: HTTPRequest, body: ByteBuffer?, arrival: ContinuousClock.Instant)
         /// The rest of the current request goes to Hummingbird.
         case passing
+        /// A forwarded exchange is under way; what the client sends meanwhile waits in ``queued``.
+        case relaying(ForwardRelay)
     }
 
     private var state = State.idle
+    /// Parts of pipelined requests that arrived during a relay, read once it ends.
+    private var queued: [HTTPRequestPart] = []
     /// Hands a request that is slow to arrive to Hummingbird.
     private var holdTimer: Scheduled<Void>?
-    /// Larger requests go to Hummingbird at once: their matching costs milliseconds, the hot path
-    /// saves microseconds, and a request it declined would be matched twice (bodies up to this size
-    /// are matched once: ``BoundedMemo`` keeps them).
-    static let maxBodyBytes = BoundedMemo<Int>.defaultMaxKeyBytes
+    /// Replayed requests larger than this go to Hummingbird at once: their matching costs
+    /// milliseconds, the hot path saves microseconds, and a request it declined would be matched
+    /// twice (bodies up to this size are matched once: ``BoundedMemo`` keeps them).
+    static let maxReplayBodyBytes = BoundedMemo<Int>.defaultMaxKeyBytes
     /// How long a request's parts are held back waiting for its end.
     static let holdLimit = TimeAmount.milliseconds(100)
 
     init(responder: VCRResponder, dates: HTTPDateCache) {
         self.responder = responder
         self.dates = dates
+        let options = responder.server.options
+        forwards = options.mode == .passthrough || options.mode == .record
+        maxBodyBytes = forwards ? options.maxBodyBytes : Self.maxReplayBodyBytes
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         switch (state, part) {
+        case (.relaying, _):
+            queued.append(part)
         case (.idle, .head(let head)):
-            if head.method == .post, head.path?.hasSuffix("/v1/messages") ?? false || head.path?.contains("/v1/messages?") ?? false,
-                head.headerFields[.expect] == nil, head.headerFields[.connection].map({ !$0.lowercased().contains("close") }) ?? true
-            {  // (Hummingbird closes a `Connection: close` connection after its answer: it answers those.)
+            if isCandidate(head) {
                 state = .holding(head: head, body: nil, arrival: .now)
             } else {
                 state = .passing
@@ -65,7 +76,7 @@ final class ImmediateReplayHandler: ChannelInboundHandler, RemovableChannelHandl
             }
         case (.holding(let head, var body, let arrival), .body(let buffer)):
             if body == nil { body = buffer } else { body!.writeImmutableBuffer(buffer) }
-            if body!.readableBytes > Self.maxBodyBytes {
+            if body!.readableBytes > maxBodyBytes {
                 release(context: context, head: head, body: body)
             } else {
                 state = .holding(head: head, body: body, arrival: arrival)
@@ -74,9 +85,12 @@ final class ImmediateReplayHandler: ChannelInboundHandler, RemovableChannelHandl
             holdTimer?.cancel()
             holdTimer = nil
             let bytes = body.map { Array($0.readableBytesView) } ?? []
-            if let playback = responder.immediatePlayback(head: head, body: bytes, arrival: arrival) {
+            switch responder.hotPathAnswer(head: head, body: bytes, arrival: arrival) {
+            case .playback(let playback)?:
                 write(playback, context: context)
-            } else {
+            case .forward(let plan, let pool)?:
+                relay(plan, pool: pool, context: context)
+            case nil:
                 release(context: context, head: head, body: body)
                 context.fireChannelRead(data)
                 state = .idle
@@ -87,6 +101,17 @@ final class ImmediateReplayHandler: ChannelInboundHandler, RemovableChannelHandl
         default:
             context.fireChannelRead(data)
         }
+    }
+
+    /// Whether a request may be answered here, from its head: a `POST /v1/messages` when replaying,
+    /// any request but `HEAD` when forwarding; never one with `Expect` or `Connection: close`
+    /// (Hummingbird closes such a connection after its answer: it answers those).
+    private func isCandidate(_ head: HTTPRequest) -> Bool {
+        guard head.headerFields[.expect] == nil, head.headerFields[.connection].map({ !$0.lowercased().contains("close") }) ?? true
+        else { return false }
+        if forwards { return head.method != .head }
+        guard head.method == .post, let path = head.path else { return false }
+        return path.hasSuffix("/v1/messages") || path.contains("/v1/messages?")
     }
 
     /// A request still incomplete when a read burst ends gets ``holdLimit`` to arrive whole (most
@@ -103,10 +128,23 @@ final class ImmediateReplayHandler: ChannelInboundHandler, RemovableChannelHandl
         context.fireChannelReadComplete()
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .relaying(let relay) = state { relay.clientWritabilityChanged(context.channel.isWritable) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Hummingbird's connection-state handler does not pass `channelInactive` on: the channel's
+    /// close tells this handler that the client has gone.
+    func handlerAdded(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.channel.closeFuture.whenComplete { _ in bound.value.clientGone() }
+    }
+
+    private func clientGone() {
         holdTimer?.cancel()
         holdTimer = nil
-        context.fireChannelInactive()
+        if case .relaying(let relay) = state { relay.clientClosed() }
+        queued = []
     }
 
     /// Hands the parts held back to Hummingbird; the rest of the request follows them.
@@ -118,7 +156,7 @@ final class ImmediateReplayHandler: ChannelInboundHandler, RemovableChannelHandl
         if let body { context.fireChannelRead(wrapInboundOut(.body(body))) }
     }
 
-    // MARK: - Writing a replay
+    // MARK: - Answering
 
     /// Writes an instant replay: head, the whole body and the end in one system call.
     private func write(_ playback: Stage.Playback, context: ChannelHandlerContext) {
@@ -135,62 +173,23 @@ final class ImmediateReplayHandler: ChannelInboundHandler, RemovableChannelHandl
             finish((try? result.get()) != nil)
         }
     }
-}
 
-/// Puts an ``ImmediateReplayHandler`` after Hummingbird's connection-state handler once the
-/// connection's pipeline is complete (Hummingbird adds its extra handlers before that one), then
-/// removes itself.
-final class ImmediateReplayInstaller: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-
-    private let makeHandler: @Sendable () -> ImmediateReplayHandler
-
-    init(_ makeHandler: @escaping @Sendable () -> ImmediateReplayHandler) {
-        self.makeHandler = makeHandler
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        // The pipeline is being set up now; the state handler comes after this one.
+    /// Forwards a request; the next one is read when the exchange has ended.
+    private func relay(_ plan: ForwardPlan, pool: UpstreamChannelPool, context: ChannelHandlerContext) {
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        context.eventLoop.execute { bound.value.handler.install(context: bound.value.context) }
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        install(context: context)
-        context.fireChannelRead(data)
-    }
-
-    private var installed = false
-
-    private func install(context: ChannelHandlerContext) {
-        guard !installed else { return }
-        installed = true
-        let pipeline = context.pipeline.syncOperations
-        if let state = try? pipeline.handler(type: HTTPConnectionStateHandler.self) {
-            try? pipeline.addHandler(makeHandler(), position: .after(state))
+        let relay = ForwardRelay(plan: plan, server: responder.server, pool: pool, context: context, dates: dates) {
+            bound.value.handler.relayEnded(context: bound.value.context)
         }
-        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        state = .relaying(relay)
+        relay.start()
     }
-}
 
-/// The `Date` header value, formatted at most once a second.
-final class HTTPDateCache: Sendable {
-    private let cached = NIOLockedValueBox<(second: Int, value: String)>((-1, ""))
-    /// Only used under the lock.
-    private static let formatter: DateFormatter = {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter
-    }()
-
-    var date: String {
-        let now = Date()
-        let second = Int(now.timeIntervalSince1970)
-        return cached.withLockedValue { cached in
-            if cached.second != second { cached = (second, Self.formatter.string(from: now)) }
-            return cached.value
+    private func relayEnded(context: ChannelHandlerContext) {
+        guard case .relaying = state else { return }
+        state = .idle
+        while !queued.isEmpty {
+            if case .relaying = state { return }
+            channelRead(context: context, data: wrapInboundOut(queued.removeFirst()))
         }
     }
 }
