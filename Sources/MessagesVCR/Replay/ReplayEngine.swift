@@ -13,6 +13,8 @@ public enum ExhaustedPolicy: String, Sendable, CaseIterable {
 /// Holds each cassette's index and the recordings prepared for playback.
 final class ReplayEngine: Sendable {
     let rules: MatchRules
+    /// ``MatchRules/fingerprint`` of ``rules``, stored with every recording (computed once).
+    let rulesFingerprint: String
     let onExhausted: ExhaustedPolicy
     let cursors = SessionCursors()
     private let indexes = NIOLockedValueBox<[String: Task<CassetteIndex, any Error>]>([:])
@@ -24,6 +26,7 @@ final class ReplayEngine: Sendable {
 
     init(rules: MatchRules, onExhausted: ExhaustedPolicy) {
         self.rules = rules
+        self.rulesFingerprint = rules.fingerprint
         self.onExhausted = onExhausted
     }
 
@@ -117,16 +120,34 @@ final class ReplayEngine: Sendable {
 
     /// Counts a new recording in its cassette's index (if loaded) and, for `session`, as already served.
     func recorded(_ interaction: Interaction, key: String, in store: CassetteStore, session: String?) async {
+        await withCheckedContinuation { continuation in
+            recorded(interaction, key: key, in: store, session: session) { continuation.resume() }
+        }
+    }
+
+    /// Like ``recorded(_:key:in:session:)``, calling `done` once the index has it (at once unless
+    /// the index is still loading).
+    func recorded(_ interaction: Interaction, key: String, in store: CassetteStore, session: String?, then done: @escaping @Sendable () -> Void) {
         if let session { _ = cursors.take(cassette: store.path, session: session, matchKey: key) }
-        guard let task = indexes.withLockedValue({ $0[store.path] }), let index = try? await task.value else { return }
-        let summary = RequestSummary(body: interaction.request.body)  // one parse for both fields
-        index.add(
-            CassetteIndex.Entry(
-                id: interaction.id, seq: interaction.seq, method: interaction.request.method, path: interaction.request.path,
-                model: summary.model, stream: summary.stream,
-                complete: interaction.response.outcome == .complete, bodySize: interaction.request.body.count,
-                session: interaction.session),
-            key: key)
+        let add = { (index: CassetteIndex) in
+            let summary = RequestSummary(body: interaction.request.body)  // one parse for both fields
+            index.add(
+                CassetteIndex.Entry(
+                    id: interaction.id, seq: interaction.seq, method: interaction.request.method, path: interaction.request.path,
+                    model: summary.model, stream: summary.stream,
+                    complete: interaction.response.outcome == .complete, bodySize: interaction.request.body.count,
+                    session: interaction.session),
+                key: key)
+        }
+        guard let task = indexes.withLockedValue({ $0[store.path] }) else { return done() }
+        if let index = loaded.withLockedValue({ $0[store.path] }) {
+            add(index)
+            return done()
+        }
+        Task {
+            if let index = try? await task.value { add(index) }
+            done()
+        }
     }
 
     /// Makes interactions and rules added by `POST /__vcr/synth` visible to lookups.

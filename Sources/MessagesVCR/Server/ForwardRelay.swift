@@ -147,13 +147,12 @@ final class ForwardRelay: UpstreamExchangeDelegate {
         }
     }
 
-    /// Stores `response` when recording (off the event loop), then calls `then` on the loop.
+    /// Stores `response` when recording (on the database's writer queue), then calls `then` on the loop.
     private func store(_ response: RecordedResponse, then: @escaping (ForwardRelay, Interaction?) -> Void) {
         guard let recording = plan.recording else { return then(self, nil) }
         let bound = NIOLoopBound((relay: self, then: then), eventLoop: context.eventLoop)
-        let proxy = self.proxy, request = proxy.storedRequest(plan.request), id = interactionID, loop = context.eventLoop
-        Task {
-            let stored = await proxy.store(request, response, id: id, recording: recording)
+        let loop = context.eventLoop
+        proxy.store(proxy.storedRequest(plan.request), response, id: interactionID, recording: recording) { stored in
             loop.execute { bound.value.then(bound.value.relay, stored) }
         }
     }

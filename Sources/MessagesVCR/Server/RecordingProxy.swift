@@ -19,8 +19,9 @@ struct RecordingProxy: Sendable {
         var matchRulesFingerprint: String?
         /// The session the request came in (nil: the default one).
         var session: String?
-        /// Called with the stored interaction before the exchange's end is reported (indexing it for replay).
-        var stored: @Sendable (Interaction) async -> Void = { _ in }
+        /// Called with the stored interaction before the exchange's end is reported (indexing it
+        /// for replay); it calls its second argument when done.
+        var stored: @Sendable (Interaction, _ done: @escaping @Sendable () -> Void) -> Void = { $1() }
     }
 
     /// Forwards `plan`'s request upstream and returns the streaming response.
@@ -103,21 +104,33 @@ struct RecordingProxy: Sendable {
     /// Stores one exchange; a storage failure is logged and never reaches the client.
     /// - Returns: the stored interaction, or nil when there is no store or storing failed.
     func store(_ request: RecordedRequest, _ response: RecordedResponse, id: String, recording: Recording?) async -> Interaction? {
-        guard let recording else { return nil }
+        // A continuation, not a child task: a cancelled client cannot cancel the write of what it received.
+        await withCheckedContinuation { continuation in
+            store(request, response, id: id, recording: recording) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Like ``store(_:_:id:recording:)``, calling `completion` (from the database's writer queue)
+    /// instead of suspending a task.
+    func store(
+        _ request: RecordedRequest, _ response: RecordedResponse, id: String, recording: Recording?,
+        completion: @escaping @Sendable (Interaction?) -> Void
+    ) {
+        guard let recording else { return completion(nil) }
         let interaction = Interaction(
             id: id, upstream: upstream.target.description, request: request, response: redactor.redact(response),
             matchKey: recording.matchKey, matchRulesFingerprint: recording.matchRulesFingerprint, session: recording.session)
-        // An unstructured task: a cancelled client must not cancel the write of what it received.
-        let result = await Task { try await recording.store.save(interaction) }.result
-        switch result {
-        case .success(let stored):
-            stats.increment(\.recorded)
-            await recording.stored(stored)
-            return stored
-        case .failure(let error):
-            stats.increment(\.storeErrors)
-            logger.error("recording \(id) not stored: \(VCRError.from(error).message)")
-            return nil
+        let stats = self.stats, logger = self.logger
+        recording.store.save(interaction) { result in
+            switch result {
+            case .success(let stored):
+                stats.increment(\.recorded)
+                recording.stored(stored) { completion(stored) }
+            case .failure(let error):
+                stats.increment(\.storeErrors)
+                logger.error("recording \(id) not stored: \(error.message)")
+                completion(nil)
+            }
         }
     }
 }

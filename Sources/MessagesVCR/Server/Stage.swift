@@ -277,8 +277,9 @@ struct Stage: Sendable {
         let session = note.session == RequestNote.defaultSession ? nil : note.session
         let server = self.server, note = self.note
         let recording = store.map { store in
-            RecordingProxy.Recording(store: store, matchKey: key, matchRulesFingerprint: engine.rules.fingerprint, session: session) { stored in
-                if let key { await server.engine.recorded(stored, key: key, in: store, session: note.session) }
+            RecordingProxy.Recording(store: store, matchKey: key, matchRulesFingerprint: engine.rulesFingerprint, session: session) { stored, done in
+                guard let key else { return done() }
+                server.engine.recorded(stored, key: key, in: store, session: note.session, then: done)
             }
         }
         return ForwardPlan(note: note, request: request, upstreamBody: alias?.body ?? self.upstreamBody, recording: recording) { response, stored in

@@ -165,11 +165,23 @@ public final class CassetteStore: Sendable {
     /// - Returns: the interaction as stored (with its `seq`).
     @discardableResult
     public func save(_ interaction: Interaction) async throws -> Interaction {
-        try checkWritable()
+        try await withCheckedThrowingContinuation { continuation in
+            save(interaction) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Like ``save(_:)``, calling `completion` (on the writer's queue) instead of suspending a task.
+    func save(_ interaction: Interaction, completion: @escaping @Sendable (Result<Interaction, VCRError>) -> Void) {
         do {
-            return try await commits.save(interaction)
+            try checkWritable()
         } catch {
-            throw VCRError.internalFailure("could not store interaction \(interaction.id) in \(path): \(Self.describe(error))")
+            return completion(.failure(VCRError.from(error)))
+        }
+        let path = self.path
+        commits.enqueue(interaction) { result in
+            completion(result.mapError { error in
+                VCRError.internalFailure("could not store interaction \(interaction.id) in \(path): \(Self.describe(error))")
+            })
         }
     }
 

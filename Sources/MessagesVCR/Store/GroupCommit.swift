@@ -8,7 +8,9 @@ import NIOConcurrencyHelpers
 /// queueing for one each. A transaction that fails is retried one interaction at a time, so a
 /// write that cannot succeed (a full disk) fails only its own interaction.
 final class GroupCommit: Sendable {
-    private typealias Waiter = (interaction: Interaction, continuation: CheckedContinuation<Interaction, any Error>)
+    /// Called once an interaction is committed (with it as stored) or could not be; on the writer's queue.
+    typealias Completion = @Sendable (Result<Interaction, any Error>) -> Void
+    private typealias Waiter = (interaction: Interaction, completion: Completion)
 
     private let writer: any DatabaseWriter
     private let state = NIOLockedValueBox<(pending: [Waiter], flushing: Bool)>(([], false))
@@ -20,17 +22,24 @@ final class GroupCommit: Sendable {
     /// Stores `interaction` with the next sequence number; returns it as stored once committed.
     func save(_ interaction: Interaction) async throws -> Interaction {
         try await withCheckedThrowingContinuation { continuation in
-            let startFlushing = state.withLockedValue { state -> Bool in
-                state.pending.append((interaction, continuation))
-                guard !state.flushing else { return false }
-                state.flushing = true
-                return true
-            }
-            if startFlushing { Task { await self.flush() } }
+            enqueue(interaction) { continuation.resume(with: $0) }
         }
     }
 
-    private func flush() async {
+    /// Stores `interaction` with the next sequence number and calls `completion` once it is
+    /// committed, with no Swift task in between (the event loop's forwarding path waits this way).
+    func enqueue(_ interaction: Interaction, completion: @escaping Completion) {
+        let startFlushing = state.withLockedValue { state -> Bool in
+            state.pending.append((interaction, completion))
+            guard !state.flushing else { return false }
+            state.flushing = true
+            return true
+        }
+        if startFlushing { writer.asyncWriteWithoutTransaction { db in self.flush(db) } }
+    }
+
+    /// Writes batches on the writer's queue until none is pending.
+    private func flush(_ db: Database) {
         while true {
             let batch = state.withLockedValue { state -> [Waiter] in
                 defer { state.pending = [] }
@@ -39,36 +48,30 @@ final class GroupCommit: Sendable {
             }
             guard !batch.isEmpty else { return }
             do {
-                let stored = try await write(batch.map(\.interaction))
-                for (waiter, interaction) in zip(batch, stored) { waiter.continuation.resume(returning: interaction) }
+                let stored = try write(batch.map(\.interaction), in: db)
+                for (waiter, interaction) in zip(batch, stored) { waiter.completion(.success(interaction)) }
             } catch where batch.count > 1 {
                 for waiter in batch {
-                    do {
-                        waiter.continuation.resume(returning: try await write([waiter.interaction])[0])
-                    } catch {
-                        waiter.continuation.resume(throwing: error)
-                    }
+                    waiter.completion(Result { try write([waiter.interaction], in: db)[0] })
                 }
             } catch {
-                batch[0].continuation.resume(throwing: error)
+                batch[0].completion(.failure(error))
             }
         }
     }
 
     /// One IMMEDIATE transaction: sequence numbers are taken inside it, so two processes sharing
     /// the file never collide.
-    private func write(_ interactions: [Interaction]) async throws -> [Interaction] {
-        try await writer.writeWithoutTransaction { db in
-            var stored = interactions
-            try db.inTransaction(.immediate) {
-                let base = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM interaction") ?? 0
-                for index in stored.indices {
-                    stored[index].seq = base + index + 1
-                    try CassetteStore.insert(stored[index], into: db)
-                }
-                return .commit
+    private func write(_ interactions: [Interaction], in db: Database) throws -> [Interaction] {
+        var stored = interactions
+        try db.inTransaction(.immediate) {
+            let base = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM interaction") ?? 0
+            for index in stored.indices {
+                stored[index].seq = base + index + 1
+                try CassetteStore.insert(stored[index], into: db)
             }
-            return stored
+            return .commit
         }
+        return stored
     }
 }

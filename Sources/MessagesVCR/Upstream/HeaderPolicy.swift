@@ -16,6 +16,7 @@ public enum HeaderPolicy {
 
     /// Hop-by-hop names, plus any the `Connection` header lists.
     static func connectionScoped(_ headers: HeaderList) -> Set<String> {
+        guard headers.fields.contains(where: { $0.name.count == 10 && $0.name.lowercased() == "connection" }) else { return hopByHop }
         var names = hopByHop
         for field in headers where field.name.count == 10 && field.name.lowercased() == "connection" {
             for token in field.value.split(separator: ",") {
@@ -28,7 +29,10 @@ public enum HeaderPolicy {
     /// The request headers to send upstream: hop-by-hop, `Host` and `Content-Length` are dropped
     /// (the client sets the upstream's own `Host` and the length of the body it sends).
     public static func forwardedRequestHeaders(_ headers: HeaderList) -> HeaderList {
-        headers.removing(connectionScoped(headers).union(["host", "content-length"]))
+        var names = connectionScoped(headers)
+        names.insert("host")
+        names.insert("content-length")
+        return headers.removing(names)
     }
 
     /// The request headers as stored: everything the client sent except secrets.
