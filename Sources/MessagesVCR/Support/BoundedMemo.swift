@@ -8,6 +8,13 @@ final class BoundedMemo<Value: Sendable>: Sendable {
     struct Key: Hashable, Sendable {
         var parts: [String]
         var bytes: [UInt8]
+
+        /// The bytes hashed as one block (the synthesized hash feeds them one at a time).
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(parts)
+            hasher.combine(bytes.count)
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
     }
 
     private let entries = NIOLockedValueBox<[Key: Value]>([:])
