@@ -114,6 +114,25 @@ struct ForwardRelayTests {
         }
     }
 
+    @Test("a client that leaves before the upstream answers: the upstream request is dropped and stored as client_abort")
+    func clientLeavesBeforeHead() async throws {
+        let dir = try temporaryDirectory()
+        try await RawUpstream([.hang]).run { upstreamPort in
+            try await TestServer.runVCR(serveOptions(mode: .record, directory: dir, upstreamPort: upstreamPort)) { port, server in
+                let client = Task { try await TestClient.send(port: port, body: TestClient.messagesBody()) }
+                try await Task.sleep(for: .milliseconds(300))
+                client.cancel()
+                _ = try? await client.value
+                #expect(try await eventually { try await storedInteractions(server).count == 1 })
+                let stored = try #require(try await storedInteractions(server).first)
+                #expect(stored.response.outcome == .clientAbort && stored.response.status == nil)
+                #expect(server.stats.snapshot.relayed == 1)
+                let journal = try await TestClient.send(port: port, method: .GET, path: "/__vcr/journal?limit=1")
+                #expect(journal.text.contains(#""result":"recorded""#), "\(journal.text)")
+            }
+        }
+    }
+
     @Test("a 4 MB streamed answer read slowly arrives whole and in order, and is stored whole")
     func largeBodySlowReader() async throws {
         let dir = try temporaryDirectory()

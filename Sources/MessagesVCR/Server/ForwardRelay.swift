@@ -73,8 +73,12 @@ final class ForwardRelay: UpstreamExchangeDelegate {
 
     // MARK: - UpstreamExchangeDelegate
 
-    func upstreamHead(_ head: HTTPResponseHead, from connection: UpstreamConnection) {
-        self.connection = connection
+    func upstreamStarted(on connection: UpstreamConnection) {
+        if done { connection.cancel() } else { self.connection = connection }
+    }
+
+    func upstreamHead(_ head: HTTPResponseHead) {
+        guard !done else { return }
         let status = Int(head.status.code)
         let headers = HeaderList(head.headers.map { HeaderList.Field(name: $0.name, value: $0.value) })
         capture = ResponseCapture(status: status, headers: HeaderPolicy.storedResponseHeaders(headers), ttfbNanos: MonotonicClock.since(sentAt))
@@ -86,7 +90,7 @@ final class ForwardRelay: UpstreamExchangeDelegate {
         if let contentLength { fields[.contentLength] = String(contentLength) }
         fields[.date] = dates.date
         context.write(NIOAny(HTTPResponsePart.head(HTTPResponse(status: .init(code: status), headerFields: fields))), promise: nil)
-        if !context.channel.isWritable { connection.pauseReading() }
+        if !context.channel.isWritable { connection?.pauseReading() }
     }
 
     func upstreamBody(_ buffer: ByteBuffer) {

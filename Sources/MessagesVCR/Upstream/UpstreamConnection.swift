@@ -3,8 +3,10 @@ import NIOHTTP1
 
 /// Receives the events of one upstream exchange, on the event loop it was started on.
 protocol UpstreamExchangeDelegate: AnyObject {
-    /// The response head arrived on `connection` (which the delegate may pause, resume or cancel).
-    func upstreamHead(_ head: HTTPResponseHead, from connection: UpstreamConnection)
+    /// The request is being sent on `connection` (which the delegate may pause, resume or cancel).
+    func upstreamStarted(on connection: UpstreamConnection)
+    /// The response head arrived.
+    func upstreamHead(_ head: HTTPResponseHead)
     /// A piece of the response body arrived.
     func upstreamBody(_ buffer: ByteBuffer)
     /// A burst of reads ended: time to flush what was written.
@@ -69,6 +71,8 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         keepAlive = true
         paused = false
         arm(after: limits.firstByte)
+        delegate.upstreamStarted(on: self)
+        guard self.delegate != nil else { return }  // cancelled meanwhile
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
@@ -109,7 +113,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
             headSeen = true
             keepAlive = head.isKeepAlive
             rearmForSilence()
-            delegate.upstreamHead(head, from: self)
+            delegate.upstreamHead(head)
         case .body(let buffer):
             delegate.upstreamBody(buffer)
         case .end:
