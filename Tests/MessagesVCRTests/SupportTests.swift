@@ -189,3 +189,18 @@ struct LocatorTests {
         #expect(line == "messages-vcr listening on http://127.0.0.1:4321 (mode record, cassette cassettes/demo.sqlite, upstream http://127.0.0.1:11434)")
     }
 }
+
+@Suite("Random ids")
+struct RandomIDTests {
+    @Test("a seed gives the ids it always gave (synthesised fixtures regenerate byte for byte); unseeded ids have the right shape")
+    func seededIDsAreStable() {
+        var generator = SeededGenerator(seed: 42)
+        #expect(RandomID.hex(prefix: "msg", using: &generator) == "msg_95035294f2065da4d5aebfbe")
+        #expect(generator.messageID().hasPrefix("msg_"))
+        let id = RandomID.interactionID()
+        #expect(id.count == 12 && id.allSatisfy { $0.isHexDigit && !$0.isUppercase })
+        let request = RandomID.requestID()
+        #expect(request.hasPrefix("req_") && request.count == 28)
+        #expect(Set((0..<100).map { _ in RandomID.interactionID() }).count == 100)
+    }
+}

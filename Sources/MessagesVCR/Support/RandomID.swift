@@ -5,19 +5,21 @@ public enum RandomID {
     ///   - prefix: the id's prefix without the underscore (`req`, `msg`).
     ///   - byteCount: how many random bytes to encode.
     public static func hex(prefix: String, byteCount: Int = 12) -> String {
+        // Eight bytes per draw: the system generator makes one system call per draw.
         var generator = SystemRandomNumberGenerator()
-        return hex(prefix: prefix, byteCount: byteCount, using: &generator)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(byteCount + 7)
+        while bytes.count < byteCount {
+            withUnsafeBytes(of: generator.next()) { bytes.append(contentsOf: $0) }
+        }
+        bytes.removeLast(bytes.count - byteCount)
+        return prefix.isEmpty ? HexEncoding.encode(bytes) : prefix + "_" + HexEncoding.encode(bytes)
     }
 
     /// Like ``hex(prefix:byteCount:)`` but drawn from `generator` (seeded for deterministic output).
     public static func hex(prefix: String, byteCount: Int = 12, using generator: inout some RandomNumberGenerator) -> String {
-        // Eight bytes per draw (the system generator makes one system call per draw).
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(byteCount + 7)
-        while bytes.count < byteCount {
-            withUnsafeBytes(of: generator.next().littleEndian) { bytes.append(contentsOf: $0) }
-        }
-        bytes.removeLast(bytes.count - byteCount)
+        // One draw per byte, as always: a seed keeps giving the ids it gave before.
+        let bytes = (0..<byteCount).map { _ in UInt8.random(in: 0...255, using: &generator) }
         return prefix.isEmpty ? HexEncoding.encode(bytes) : prefix + "_" + HexEncoding.encode(bytes)
     }
 
