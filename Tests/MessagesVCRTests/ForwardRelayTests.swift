@@ -133,6 +133,29 @@ struct ForwardRelayTests {
         }
     }
 
+    @Test("requests pipelined behind a relayed one are answered in order, by the relay or by Hummingbird")
+    func pipelinedBehindRelay() async throws {
+        let dir = try temporaryDirectory()
+        let fake = FakeOllama { _ in OllamaBytes.streamReply(texts: ["Hel", "lo!"], delayMillis: 30) }
+        try await fake.run { upstreamPort in
+            try await TestServer.runVCR(serveOptions(mode: .record, directory: dir, upstreamPort: upstreamPort)) { port, server in
+                let body = TestClient.messagesBody(stream: true)
+                func request(_ extra: String) -> String {
+                    "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\(extra)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                }
+                // Relayed; then one Hummingbird answers (a bad fault header: 400); then one that closes.
+                let answers = try await RawClient.exchange(
+                    port: port, writes: [request("") + request("x-vcr-fault: explode\r\n") + request("Connection: close\r\n")])
+                let statuses = answers.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
+                #expect(statuses == ["200", "400", "200"], "\(answers)")
+                #expect(answers.contains(#"{"type":"error","error":{"type":"invalid_request_error","message":"messages-vcr: x-vcr-fault: "#), "\(answers)")
+                #expect(answers.components(separatedBy: "event: message_stop").count - 1 == 2)
+                #expect(server.stats.snapshot.relayed == 1)
+                #expect(try await eventually { try await storedInteractions(server).count == 2 })
+            }
+        }
+    }
+
     @Test("a 4 MB streamed answer read slowly arrives whole and in order, and is stored whole")
     func largeBodySlowReader() async throws {
         let dir = try temporaryDirectory()

@@ -204,3 +204,48 @@ struct RandomIDTests {
         #expect(Set((0..<100).map { _ in RandomID.interactionID() }).count == 100)
     }
 }
+
+@Suite("Go string escaping")
+struct GoStringEscapingTests {
+    /// Go's encoding/json string escaping, byte by byte (the writer copies runs at once).
+    static func reference(_ text: String) -> [UInt8] {
+        let hex = Array("0123456789abcdef".utf8)
+        let utf8 = Array(text.utf8)
+        var out: [UInt8] = [0x22]
+        var i = 0
+        while i < utf8.count {
+            let byte = utf8[i]
+            switch byte {
+            case 0x22: out += [0x5c, 0x22]
+            case 0x5c: out += [0x5c, 0x5c]
+            case 0x08: out += Array("\\b".utf8)
+            case 0x0c: out += Array("\\f".utf8)
+            case 0x0a: out += Array("\\n".utf8)
+            case 0x0d: out += Array("\\r".utf8)
+            case 0x09: out += Array("\\t".utf8)
+            case 0x00..<0x20, 0x3c, 0x3e, 0x26: out += [0x5c, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xf)]]
+            case 0xE2 where i + 2 < utf8.count && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9):
+                out += Array("\\u202".utf8) + [utf8[i + 2] == 0xA8 ? 0x38 : 0x39]
+                i += 2
+            default: out.append(byte)
+            }
+            i += 1
+        }
+        return out + [0x22]
+    }
+
+    @Test("every kind of character escapes as Go escapes it, wherever it stands in the string")
+    func matchesReference() {
+        let pieces = ["a", "plain text ", "\"", "\\", "\n", "\r", "\t", "\u{08}", "\u{0c}", "\u{01}", "\u{1f}", "<", ">", "&", "é", "€", "\u{2028}", "\u{2029}", "\u{2027}", "😀", "/", " "]
+        var random = SeededGenerator(seed: 7)
+        for _ in 0..<2_000 {
+            let text = (0..<Int.random(in: 0...12, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            var out: [UInt8] = []
+            GoJSONWriter.appendString(text, to: &out)
+            #expect(out == Self.reference(text), "\(text.debugDescription)")
+        }
+        var out: [UInt8] = []
+        GoJSONWriter.appendString("<a href=\"x\">\u{2028}</a>\n", to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == #""\u003ca href=\"x\"\u003e\u2028\u003c/a\u003e\n""#)
+    }
+}

@@ -88,13 +88,15 @@ public struct Redactor: Sendable {
     /// True when `needle` occurs in `bytes`.
     static func contains(_ bytes: [UInt8], _ needle: StaticString) -> Bool {
         needle.withUTF8Buffer { pattern in
-            guard let first = pattern.first, pattern.count <= bytes.count else { return false }
+            guard !pattern.isEmpty, pattern.count <= bytes.count else { return false }
             return bytes.withUnsafeBufferPointer { buffer in
-                var index = 0
-                let last = buffer.count - pattern.count
-                while index <= last {
-                    if buffer[index] == first, memcmp(buffer.baseAddress! + index, pattern.baseAddress!, pattern.count) == 0 { return true }
-                    index += 1
+                // memchr (vectorised in the C library) finds each candidate first byte.
+                let base = UnsafeRawPointer(buffer.baseAddress!), end = base + buffer.count - pattern.count + 1
+                var cursor = base
+                while cursor < end, let hit = memchr(cursor, Int32(pattern[0]), end - cursor) {
+                    let candidate = UnsafeRawPointer(hit)
+                    if memcmp(candidate, pattern.baseAddress!, pattern.count) == 0 { return true }
+                    cursor = candidate + 1
                 }
                 return false
             }

@@ -54,31 +54,51 @@ public enum GoJSONWriter {
     /// Appends `text` as a quoted, Go-escaped JSON string.
     public static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        var utf8 = Array(text.utf8)
-        var i = 0
+        var text = text
+        text.withUTF8 { appendEscaped($0, to: &out) }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends `utf8` escaped as Go escapes a string; runs of bytes that need no escape are
+    /// copied at once.
+    private static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         let count = utf8.count
+        out.reserveCapacity(out.count + count)
+        var run = 0  // start of the bytes not yet copied
+        var i = 0
         while i < count {
             let byte = utf8[i]
+            var width = 1
             switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5c, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5c, 0x5c])
-            case 0x08: out.append(contentsOf: [0x5c, UInt8(ascii: "b")])
-            case 0x0c: out.append(contentsOf: [0x5c, UInt8(ascii: "f")])
-            case 0x0a: out.append(contentsOf: [0x5c, UInt8(ascii: "n")])
-            case 0x0d: out.append(contentsOf: [0x5c, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5c, UInt8(ascii: "t")])
-            case 0x00..<0x20, UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"):
-                out.append(contentsOf: [0x5c, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xf)]])
-            case 0xE2 where i + 2 < count && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9):
+            case 0x20..<0x80 where byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != UInt8(ascii: "<")
+                && byte != UInt8(ascii: ">") && byte != UInt8(ascii: "&"):
+                i += 1
+                continue
+            case 0x80...0xFF where !(byte == 0xE2 && i + 2 < count && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9)):
+                i += 1
+                continue
+            default:
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i]))
+            }
+            switch byte {
+            case UInt8(ascii: "\""): out.append(0x5c); out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5c); out.append(0x5c)
+            case 0x08: out.append(0x5c); out.append(UInt8(ascii: "b"))
+            case 0x0c: out.append(0x5c); out.append(UInt8(ascii: "f"))
+            case 0x0a: out.append(0x5c); out.append(UInt8(ascii: "n"))
+            case 0x0d: out.append(0x5c); out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(0x5c); out.append(UInt8(ascii: "t"))
+            case 0xE2:  // U+2028, U+2029
                 out.append(contentsOf: "\\u202".utf8)
                 out.append(utf8[i + 2] == 0xA8 ? UInt8(ascii: "8") : UInt8(ascii: "9"))
-                i += 2
-            default: out.append(byte)
+                width = 3
+            default:  // other control characters, < > &
+                out.append(contentsOf: [0x5c, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xf)]])
             }
-            i += 1
+            i += width
+            run = i
         }
-        utf8.removeAll()
-        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<count]))
     }
 }
 

@@ -9,6 +9,7 @@ public struct JSONParser {
 
     private let bytes: [UInt8]
     private var position: Int
+    private let depthLimit: Int
 
     private enum Container {
         case array([JSONValue])
@@ -25,8 +26,9 @@ public struct JSONParser {
     }
 
     /// Parses `bytes` as exactly one JSON value (whitespace around it allowed).
-    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes)
+    /// - Parameter maxDepth: the deepest nesting accepted (Go's limit unless given).
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = maxDepth) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes, depthLimit: maxDepth)
         let value = try parser.parseValue()
         parser.skipWhitespace()
         if parser.position < bytes.count {
@@ -35,9 +37,10 @@ public struct JSONParser {
         return value
     }
 
-    private init(bytes: [UInt8]) {
+    private init(bytes: [UInt8], depthLimit: Int = maxDepth) {
         self.bytes = bytes
         self.position = 0
+        self.depthLimit = depthLimit
     }
 
     // MARK: - Structure
@@ -137,7 +140,7 @@ public struct JSONParser {
     }
 
     private func checkDepth(_ depth: Int, _ byte: UInt8) throws(JSONParseError) {
-        if depth > Self.maxDepth { throw .invalidCharacter(byte, "exceeded max depth", at: position) }
+        if depth > depthLimit { throw .invalidCharacter(byte, "exceeded max depth", at: position) }
     }
 
     /// Parses `"key"` and the `:` after it; `position` is at the key's opening quote (after whitespace).

@@ -112,8 +112,8 @@ public struct MatchRules: Sendable {
 
     /// `body` parsed for matching, or nil when it is matched on its raw bytes (empty, not JSON, too deep).
     public static func parseForMatching(_ body: [UInt8]) -> JSONValue? {
-        guard !body.isEmpty, nestingDepth(body) <= maxCanonicalDepth else { return nil }
-        return try? JSONParser.parse(body)
+        guard !body.isEmpty else { return nil }
+        return try? JSONParser.parse(body, maxDepth: maxCanonicalDepth)  // deeper: matched on its raw bytes
     }
 
     /// `body` with the rules applied.
@@ -211,25 +211,5 @@ public struct MatchRules: Sendable {
         case .object(let members): for member in members { forEachString(member.value, body) }
         default: break
         }
-    }
-
-    /// How deeply `[` and `{` nest in `bytes` (outside strings); a cheap guard before walking a tree.
-    static func nestingDepth(_ bytes: [UInt8]) -> Int {
-        var depth = 0, deepest = 0, inString = false, escaped = false
-        for byte in bytes {
-            if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
-                continue
-            }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "["), UInt8(ascii: "{"):
-                depth += 1
-                deepest = max(deepest, depth)
-            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
-            default: break
-            }
-        }
-        return deepest
     }
 }

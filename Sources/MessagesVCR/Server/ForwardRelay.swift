@@ -132,6 +132,11 @@ final class ForwardRelay: UpstreamExchangeDelegate {
     private func end(outcome: Outcome, error: String?) {
         guard !done else { return }
         done = true
+        // A cut answer: what was relayed reaches the client before the close, even when the
+        // upstream's failure came in the same read as its last bytes (no read-complete follows an
+        // error). A complete one is not flushed early: with an empty body, the head alone would
+        // tell the client the answer is whole before it is stored.
+        if outcome != .complete && outcome != .clientAbort { context.flush() }
         let response = capture.map { $0.finish(outcome: outcome, durationNanos: MonotonicClock.since(sentAt), errorMessage: error) }
             ?? RecordedResponse(
                 status: nil, headers: HeaderList(), body: [], chunks: [], frames: [], ttfbNanos: nil,

@@ -121,7 +121,10 @@ final class HotPathHandler: ChannelInboundHandler, RemovableChannelHandler {
             holdTimer = context.eventLoop.scheduleTask(in: Self.holdLimit) {
                 let (handler, context) = bound.value
                 handler.holdTimer = nil
-                if case .holding(let head, let body, _) = handler.state { handler.release(context: context, head: head, body: body) }
+                if case .holding(let head, let body, _) = handler.state {
+                    handler.release(context: context, head: head, body: body)
+                    context.fireChannelReadComplete()  // Hummingbird takes what it was given at a read's end
+                }
             }
         }
         context.fireChannelReadComplete()
@@ -183,12 +186,17 @@ final class HotPathHandler: ChannelInboundHandler, RemovableChannelHandler {
         relay.start()
     }
 
+    /// Reads the parts that arrived during the relay. Hummingbird takes the parts it is given when a
+    /// read ends, so a read's end follows them: without it, a request passed on here would wait for
+    /// the client's next bytes, which never come while the client waits for its answer.
     private func relayEnded(context: ChannelHandlerContext) {
         guard case .relaying = state else { return }
         state = .idle
+        guard !queued.isEmpty else { return }
         while !queued.isEmpty {
-            if case .relaying = state { return }
+            if case .relaying = state { break }
             channelRead(context: context, data: wrapInboundOut(queued.removeFirst()))
         }
+        channelReadComplete(context: context)
     }
 }
