@@ -120,10 +120,12 @@ struct ForwardRelayTests {
         try await RawUpstream([.hang]).run { upstreamPort in
             try await TestServer.runVCR(serveOptions(mode: .record, directory: dir, upstreamPort: upstreamPort)) { port, server in
                 let client = Task { try await TestClient.send(port: port, body: TestClient.messagesBody()) }
-                try await Task.sleep(for: .milliseconds(300))
+                // Leave once the request is being relayed (a loaded machine can take a while to send it).
+                #expect(try await eventually(seconds: 20) { server.stats.snapshot.relayed == 1 })
+                try await Task.sleep(for: .milliseconds(100))
                 client.cancel()
                 _ = try? await client.value
-                #expect(try await eventually { try await storedInteractions(server).count == 1 })
+                #expect(try await eventually(seconds: 20) { try await storedInteractions(server).count == 1 })
                 let stored = try #require(try await storedInteractions(server).first)
                 #expect(stored.response.outcome == .clientAbort && stored.response.status == nil)
                 #expect(server.stats.snapshot.relayed == 1)
