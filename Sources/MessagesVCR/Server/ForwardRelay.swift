@@ -80,10 +80,12 @@ final class ForwardRelay: UpstreamExchangeDelegate {
     func upstreamHead(_ head: HTTPResponseHead) {
         guard !done else { return }
         let status = Int(head.status.code)
-        let headers = HeaderList(head.headers.map { HeaderList.Field(name: $0.name, value: $0.value) })
-        capture = ResponseCapture(status: status, headers: HeaderPolicy.storedResponseHeaders(headers), ttfbNanos: MonotonicClock.since(sentAt))
-        contentLength = plan.request.method == "HEAD" ? nil : headers["content-length"].flatMap { Int($0) }
-        var fields = HTTPConversions.httpFields(HeaderPolicy.clientResponseHeaders(headers))
+        let start = RecordingProxy.ResponseStart(
+            status: status, headers: HeaderList(head.headers.map { HeaderList.Field(name: $0.name, value: $0.value) }),
+            method: plan.request.method, ttfbNanos: MonotonicClock.since(sentAt))
+        capture = start.capture
+        contentLength = start.contentLength
+        var fields = start.clientHeaders
         if let compat = plan.note.compat {
             fields[VCRResponder.compatHeader] = fields[VCRResponder.compatHeader].map { compat + ", " + $0 } ?? compat
         }
@@ -174,9 +176,8 @@ final class ForwardRelay: UpstreamExchangeDelegate {
         var fields = HTTPConversions.httpFields(headers)
         fields[.contentLength] = String(body.count)
         fields[.date] = dates.date
-        context.write(NIOAny(HTTPResponsePart.head(HTTPResponse(status: .init(code: status), headerFields: fields))), promise: nil)
-        context.write(NIOAny(HTTPResponsePart.body(context.channel.allocator.buffer(bytes: body))), promise: nil)
-        context.writeAndFlush(NIOAny(HTTPResponsePart.end(nil)), promise: nil)
+        _ = HotPathHandler.writeWhole(
+            HTTPResponse(status: .init(code: status), headerFields: fields), body: context.channel.allocator.buffer(bytes: body), context: context)
         finished()
     }
 }

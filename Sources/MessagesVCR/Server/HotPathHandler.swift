@@ -167,13 +167,17 @@ final class HotPathHandler: ChannelInboundHandler, RemovableChannelHandler {
         fields.append(contentsOf: playback.extraHeaders)
         fields[.date] = dates.date
         if let length = replay.contentLength { fields[.contentLength] = String(length) }
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: .init(code: replay.status ?? 502), headerFields: fields))), promise: nil)
-        if replay.body.readableBytes > 0 { context.write(wrapOutboundOut(.body(replay.body)), promise: nil) }
         let finish = playback.finish
         state = .idle
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { result in
-            finish((try? result.get()) != nil)
-        }
+        Self.writeWhole(HTTPResponse(status: .init(code: replay.status ?? 502), headerFields: fields), body: replay.body, context: context)
+            .whenComplete { result in finish((try? result.get()) != nil) }
+    }
+
+    /// Writes a whole answer — head, body, end — in one system call (the last write flushes).
+    static func writeWhole(_ head: HTTPResponse, body: ByteBuffer, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+        context.write(NIOAny(HTTPResponsePart.head(head)), promise: nil)
+        if body.readableBytes > 0 { context.write(NIOAny(HTTPResponsePart.body(body)), promise: nil) }
+        return context.writeAndFlush(NIOAny(HTTPResponsePart.end(nil)))
     }
 
     /// Forwards a request; the next one is read when the exchange has ended.

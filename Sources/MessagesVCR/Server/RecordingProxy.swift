@@ -37,16 +37,30 @@ struct RecordingProxy: Sendable {
             _ = await store(storedRequest, failedResponse(error, sentAt: sentAt), id: interactionID, recording: plan.recording)
             throw error  // the responder answers and reports it
         }
-        let ttfb = MonotonicClock.since(sentAt)
-        let contentLength = plan.request.method == "HEAD" ? nil : head.headers["content-length"].flatMap { Int($0) }
-        let clientHeaders = HTTPConversions.httpFields(HeaderPolicy.clientResponseHeaders(head.headers))
-        let capture = ResponseCapture(status: head.status, headers: HeaderPolicy.storedResponseHeaders(head.headers), ttfbNanos: ttfb)
+        let start = ResponseStart(status: head.status, headers: head.headers, method: plan.request.method, ttfbNanos: MonotonicClock.since(sentAt))
+        let contentLength = start.contentLength
         let body = ResponseBody(contentLength: contentLength) { writer in
-            try await self.stream(head.body, to: &writer, capture: capture, sentAt: sentAt, contentLength: contentLength) { response in
+            try await self.stream(head.body, to: &writer, capture: start.capture, sentAt: sentAt, contentLength: contentLength) { response in
                 plan.ended(response, await self.store(storedRequest, response, id: interactionID, recording: plan.recording))
             }
         }
-        return Response(status: .init(code: head.status), headers: clientHeaders, body: body)
+        return Response(status: .init(code: head.status), headers: start.clientHeaders, body: body)
+    }
+
+    /// What the client and the cassette get of an upstream response head, whichever path forwards it.
+    struct ResponseStart {
+        /// The headers written to the client (transport and hop-by-hop ones are the server's own).
+        var clientHeaders: HTTPFields
+        /// The body's declared length (none for a `HEAD` request's answer).
+        var contentLength: Int?
+        /// The capture the body is added to, with the headers as stored.
+        var capture: ResponseCapture
+
+        init(status: Int, headers: HeaderList, method: String, ttfbNanos: UInt64) {
+            clientHeaders = HTTPConversions.httpFields(HeaderPolicy.clientResponseHeaders(headers))
+            contentLength = method == "HEAD" ? nil : headers["content-length"].flatMap { Int($0) }
+            capture = ResponseCapture(status: status, headers: HeaderPolicy.storedResponseHeaders(headers), ttfbNanos: ttfbNanos)
+        }
     }
 
     /// The request as stored: its headers without secrets.

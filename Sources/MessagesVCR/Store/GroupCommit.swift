@@ -19,13 +19,6 @@ final class GroupCommit: Sendable {
         self.writer = writer
     }
 
-    /// Stores `interaction` with the next sequence number; returns it as stored once committed.
-    func save(_ interaction: Interaction) async throws -> Interaction {
-        try await withCheckedThrowingContinuation { continuation in
-            enqueue(interaction) { continuation.resume(with: $0) }
-        }
-    }
-
     /// Stores `interaction` with the next sequence number and calls `completion` once it is
     /// committed, with no Swift task in between (the event loop's forwarding path waits this way).
     func enqueue(_ interaction: Interaction, completion: @escaping Completion) {
