@@ -63,7 +63,7 @@ struct ImmediateReplayTests {
             // Three requests in one write, the last asking to close: three answers, then the close.
             let started = Date()
             let answers = try await RawClient.exchange(port: port, writes: [request + request + request.replacingOccurrences(of: "Host:", with: "Connection: close\r\nHost:")])
-            #expect(answers.components(separatedBy: "HTTP/1.1 200 OK").count - 1 == 3)
+            #expect(answers.components(separatedBy: "HTTP/1.1 200 OK").count - 1 == 3, "\(answers)")
             #expect(answers.components(separatedBy: "Hello!").count - 1 == 3, "\(answers)")
             #expect(Date().timeIntervalSince(started) < 4, "the connection was closed after the third answer")
             // Head and body in separate writes: not whole after one read, so Hummingbird answers it.
@@ -72,12 +72,46 @@ struct ImmediateReplayTests {
             #expect(try await eventually { server.stats.snapshot.replayed == 5 }, "\(server.stats.snapshot)")
         }
     }
+
+    @Test("a request pipelined behind ones Hummingbird answers waits for their answers: answers stay in order")
+    func pipelinedBehindHummingbird() async throws {
+        let dir = try temporaryDirectory()
+        let body = TestClient.messagesBody(text: "plain")
+        try await recordSession(directory: dir, fake: FakeOllama()) { port in _ = try await TestClient.send(port: port, body: body) }
+        try await replaySession(directory: dir, configure: { $0.timing = .instant }) { port, server in
+            _ = try await TestClient.send(port: port, body: body)  // prepares the recording
+            let request = "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            let paced = request.replacingOccurrences(of: "Host:", with: "x-vcr-timing: fixed:150\r\nHost:")
+            let health = "GET /__vcr/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            let close = request.replacingOccurrences(of: "Host:", with: "Connection: close\r\nHost:")
+            let before = server.stats.snapshot.immediate
+            // Hummingbird answers the first two (an admin route, a paced replay); the third could be
+            // answered on the event loop at once, ahead of them, and must not be.
+            let answers = try await RawClient.exchange(port: port, writes: [health + paced + request + close])
+            let healthAt = answers.range(of: #""mode""#)?.lowerBound
+            let replies = answers.ranges(of: "Hello!").map(\.lowerBound)
+            #expect(answers.components(separatedBy: "HTTP/1.1 200 OK").count - 1 == 4, "\(answers)")
+            #expect(healthAt != nil && replies.count == 3 && healthAt! < replies[0], "the admin answer comes first: \(answers)")
+            #expect(answers.hasPrefix("HTTP/1.1 200 OK") && answers.prefix(300).contains("application/json"))
+            // With nothing pending any more, the next request is the event loop's again.
+            _ = try await TestClient.send(port: port, body: body)
+            #expect(server.stats.snapshot.immediate == before + 1, "\(server.stats.snapshot)")
+        }
+    }
 }
 
 /// Writes raw bytes to a server and collects what comes back until it closes (or `closeAfter` answers).
 enum RawClient {
+    /// Runs on a thread of its own: its blocking socket calls on Swift's cooperative pool (two
+    /// threads on a 2-core machine) would starve the server's own tasks when two tests use it at once.
     static func exchange(port: Int, writes: [String], closeAfter answers: Int? = nil) async throws -> String {
-        try await Task.detached {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try blockingExchange(port: port, writes: writes, closeAfter: answers) }) }.start()
+        }
+    }
+
+    private static func blockingExchange(port: Int, writes: [String], closeAfter answers: Int?) throws -> String {
+        try {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             defer { close(fd) }
             var address = sockaddr_in()
@@ -107,6 +141,6 @@ enum RawClient {
                 }
             }
             return String(decoding: received, as: UTF8.self)
-        }.value
+        }()
     }
 }

@@ -200,7 +200,7 @@ final class ReplayEngine: Sendable {
     private func prepare(_ id: String, in store: CassetteStore, as flavor: Flavor) async throws -> PreparedReplay {
         let cacheKey = Self.cacheKey(store, id, flavor)
         if let ready = prepared.withLockedValue({ $0[cacheKey] }) { return ready }
-        guard let interaction = try await store.interaction(id: id) else {
+        guard let interaction = try await store.interaction(id: id, requestBody: !rules.learners.isEmpty) else {
             throw VCRError.internalFailure("recording \(id) vanished from \(store.path)")
         }
         var ready = PreparedReplay(interaction)

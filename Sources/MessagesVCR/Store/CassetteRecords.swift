@@ -89,22 +89,33 @@ extension CassetteStore {
 
     /// A body by hash: its parts joined in order, or its one `blob` row.
     static func blob(_ hash: String, in db: Database) throws -> [UInt8] {
-        if let digests = try Data.fetchOne(db, sql: "SELECT parts FROM body_parts WHERE body_hash = ?", arguments: [hash]) {
-            let statement = try db.cachedStatement(sql: "SELECT data FROM blob WHERE hash = ?")
+        let blobStatement = try db.cachedStatement(sql: "SELECT data FROM blob WHERE hash = ?")
+        if let digests = try Data.fetchOne(db.cachedStatement(sql: "SELECT parts FROM body_parts WHERE body_hash = ?"), arguments: [hash]) {
+            // A Claude Code request has tens of parts: each is read in place, not copied into a `Data` first.
             var bytes: [UInt8] = []
-            for start in stride(from: 0, to: digests.count, by: 32) {
-                let part = HexEncoding.encode(digests[digests.startIndex + start..<digests.startIndex + start + 32])
-                guard let data = try Data.fetchOne(statement, arguments: [part]) else {
+            let parts = digests.withUnsafeBytes { raw in
+                stride(from: 0, to: raw.count - 31, by: 32).map { HexEncoding.encode(UnsafeRawBufferPointer(rebasing: raw[$0..<$0 + 32])) }
+            }
+            for part in parts {
+                guard try appendBlob(part, with: blobStatement, to: &bytes) else {
                     throw VCRError.internalFailure("part \(part) of body \(hash) is missing")
                 }
-                bytes.append(contentsOf: data)
             }
             return bytes
         }
-        guard let data = try Data.fetchOne(db, sql: "SELECT data FROM blob WHERE hash = ?", arguments: [hash]) else {
-            throw VCRError.internalFailure("body \(hash) is missing")
+        var bytes: [UInt8] = []
+        guard try appendBlob(hash, with: blobStatement, to: &bytes) else { throw VCRError.internalFailure("body \(hash) is missing") }
+        return bytes
+    }
+
+    /// Appends the stored bytes of the blob `hash` to `bytes`; false if there is no such blob.
+    private static func appendBlob(_ hash: String, with statement: Statement, to bytes: inout [UInt8]) throws -> Bool {
+        let rows = try Row.fetchCursor(statement, arguments: [hash])
+        guard let row = try rows.next() else { return false }
+        try row.withUnsafeData(atIndex: 0) { data in
+            data?.withUnsafeBytes { bytes.append(contentsOf: $0.bindMemory(to: UInt8.self)) }
         }
-        return [UInt8](data)
+        return true
     }
 
     /// Deletes the bodies and parts no interaction uses any more.
@@ -127,7 +138,7 @@ extension CassetteStore {
         }
     }
 
-    static func load(_ row: InteractionRow, from db: Database) throws -> Interaction {
+    static func load(_ row: InteractionRow, from db: Database, requestBody: Bool = true) throws -> Interaction {
         let chunks = try ChunkRow.filter(Column("interaction_id") == row.id).order(Column("idx")).fetchAll(db).map {
             BodyChunk(byteOffset: $0.byteOffset, length: $0.length, offsetNanos: UInt64($0.offsetNs))
         }
@@ -136,7 +147,7 @@ extension CassetteStore {
         }
         let request = RecordedRequest(
             method: row.method, path: row.path, query: row.query,
-            headers: InteractionCoding.decodeHeaders(row.requestHeaders), body: try blob(row.requestBodyHash, in: db))
+            headers: InteractionCoding.decodeHeaders(row.requestHeaders), body: requestBody ? try blob(row.requestBodyHash, in: db) : [])
         let response = RecordedResponse(
             status: row.status, headers: InteractionCoding.decodeHeaders(row.responseHeaders),
             body: try blob(row.responseBodyHash, in: db), chunks: chunks, frames: frames,

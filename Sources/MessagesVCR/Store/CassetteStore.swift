@@ -277,9 +277,11 @@ public final class CassetteStore: Sendable {
     }
 
     /// The interaction with `id`, or nil.
-    public func interaction(id: String) async throws -> Interaction? {
+    /// - Parameter requestBody: whether to read the request's body too (a replay that learns
+    ///   nothing from it leaves it empty: a Claude Code request is tens of stored parts).
+    public func interaction(id: String, requestBody: Bool = true) async throws -> Interaction? {
         try await pool.read { db in
-            try InteractionRow.fetchOne(db, key: id).map { try Self.load($0, from: db) }
+            try InteractionRow.fetchOne(db, key: id).map { try Self.load($0, from: db, requestBody: requestBody) }
         }
     }
 

@@ -23,15 +23,26 @@ public enum SHA256 {
 
 /// Lowercase hexadecimal encoding.
 public enum HexEncoding {
-    private static let digits = Array("0123456789abcdef".utf8)
-
     /// `bytes` as lowercase hex, two characters a byte.
     public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        var chars: [UInt8] = []
-        for byte in bytes {
-            chars.append(digits[Int(byte >> 4)])
-            chars.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: chars, as: UTF8.self)
+        if let hex = bytes.withContiguousStorageIfAvailable({ encode(UnsafeRawBufferPointer($0)) }) { return hex }
+        return encode(Array(bytes))
     }
+
+    /// `bytes` as lowercase hex, written straight into the string's storage (a content hash is
+    /// encoded for every stored part and every part read back).
+    public static func encode(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            var index = 0
+            for byte in bytes {
+                out[index] = digit(byte >> 4)
+                out[index + 1] = digit(byte & 0x0f)
+                index += 2
+            }
+            return index
+        }
+    }
+
+    @inline(__always)
+    private static func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }
 }
