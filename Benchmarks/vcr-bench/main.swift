@@ -31,7 +31,8 @@ case "record-overhead":
 case "scale":
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("messages-vcr").path
     try await ScaleScenario(
-        interactions: Int(option("--interactions", "100000")) ?? 100_000, turns: Int(option("--turns", "50")) ?? 50, serverBinary: binary
+        interactions: Int(option("--interactions", "100000")) ?? 100_000, turns: Int(option("--turns", "50")) ?? 50,
+        timedHits: Int(option("--hits", "300")) ?? 300, serverBinary: binary
     ).run()
 case "rewrite":
     try await RewriteScenario(requests: Int(option("--requests", "200")) ?? 200, events: Int(option("--events", "2000")) ?? 2000).run()
@@ -43,6 +44,6 @@ case "bare":
 case "flavor":
     try await FlavorScenario(requests: Int(option("--requests", "200")) ?? 200, events: Int(option("--events", "2000")) ?? 2000).run()
 default:
-    FileHandle.standardError.write(Data("usage: vcr-bench timing [--events N] [--gap-ms MS] [--streams 1,100,200] | record-overhead [--requests N] [--events N] [--gap-ms MS] | scale [--interactions N] [--turns N] | rewrite [--requests N] [--events N] | flavor [--requests N] [--events N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: vcr-bench timing [--events N] [--gap-ms MS] [--streams 1,100,200] | record-overhead [--requests N] [--events N] [--gap-ms MS] | scale [--interactions N] [--turns N] [--hits N] | rewrite [--requests N] [--events N] | flavor [--requests N] [--events N]\n".utf8))
     exit(2)
 }

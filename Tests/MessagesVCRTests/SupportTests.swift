@@ -115,6 +115,12 @@ struct JSONParserTests {
     func duplicates() throws {
         let value = try JSONParser.parse(Array(#"{"a":1,"b":2,"a":3}"#.utf8))
         #expect(value == .object(["a": .number("3"), "b": .number("2")]))
+        // Past the members looked through one by one (their keys are indexed from then on).
+        let keys = (0..<20).map { "k\($0)" }
+        let text = "{" + (keys.map { "\"\($0)\":0" } + [#""k3":1"#, #""k15":2"#, #""k19":3"#, #""k3":4"#]).joined(separator: ",") + "}"
+        let many = try JSONParser.parse(Array(text.utf8))
+        let expected = keys.map { JSONMember($0, .number(["k3": "4", "k15": "2", "k19": "3"][$0] ?? "0")) }
+        #expect(many == .object(expected))
     }
 
     @Test("100,000 levels of nesting give Go's max-depth error, not a crash")

@@ -13,8 +13,13 @@ public struct JSONParser {
 
     private enum Container {
         case array([JSONValue])
-        case object([JSONMember], index: [String: Int], key: String)
+        /// `index` (key → member position) is built only once an object has many members: a
+        /// duplicate among a few is found faster by looking, and most objects are small.
+        case object([JSONMember], index: [String: Int]?, key: String)
     }
+
+    /// Members an object gets before its keys are indexed for finding duplicates.
+    private static let indexedMembers = 12
 
     /// Parses the first JSON value of `bytes`, ignoring whatever follows it (as Go's Decoder does).
     /// - Parameter bytes: the document.
@@ -63,7 +68,7 @@ public struct JSONParser {
                     value = .object([])
                 } else {
                     let key = try parseObjectKey()
-                    stack.append(.object([], index: [:], key: key))
+                    stack.append(.object([], index: nil, key: key))
                     continue
                 }
             case UInt8(ascii: "["):
@@ -113,11 +118,14 @@ public struct JSONParser {
                         throw .invalidCharacter(next, "after array element", at: position - 1)
                     }
                 case .object(var members, var index, let key):
-                    if let existing = index[key] {
+                    if let existing = index.map({ $0[key] }) ?? members.lastIndex(where: { $0.key == key }) {
                         members[existing].value = value
                     } else {
-                        index[key] = members.count
+                        index?[key] = members.count
                         members.append(JSONMember(key, value))
+                        if index == nil, members.count == Self.indexedMembers {
+                            index = Dictionary(members.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { $1 })
+                        }
                     }
                     guard position < bytes.count else { throw .unexpectedEOF(at: position) }
                     let next = bytes[position]
@@ -224,17 +232,24 @@ public struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         position += 1
         let start = position
-        // Fast path: no escapes.
-        while position < bytes.count {
+        // Fast path: no escapes, scanned without bounds checks.
+        position = bytes.withUnsafeBufferPointer { buffer in
+            var index = start
+            while index < buffer.count {
+                let byte = buffer[index]
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                index += 1
+            }
+            return index
+        }
+        if position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 let text = String(decoding: bytes[start..<position], as: UTF8.self)
                 position += 1
                 return text
             }
-            if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw .invalidCharacter(byte, "in string literal", at: position) }
-            position += 1
         }
         var buffer = [UInt8](bytes[start..<position])
         while position < bytes.count {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// How interactions, rules and bodies map to rows: the only place that writes or reads them.
 ///
@@ -109,13 +110,32 @@ extension CassetteStore {
     }
 
     /// Appends the stored bytes of the blob `hash` to `bytes`; false if there is no such blob.
+    ///
+    /// Steps the prepared statement with SQLite's own calls: a body of a Claude Code session is
+    /// tens of parts and a miss reads tens of bodies, and GRDB's cursor, row and argument values
+    /// for each part cost more than SQLite's lookup.
     private static func appendBlob(_ hash: String, with statement: Statement, to bytes: inout [UInt8]) throws -> Bool {
-        let rows = try Row.fetchCursor(statement, arguments: [hash])
-        guard let row = try rows.next() else { return false }
-        try row.withUnsafeData(atIndex: 0) { data in
-            data?.withUnsafeBytes { bytes.append(contentsOf: $0.bindMemory(to: UInt8.self)) }
+        let handle = statement.sqliteStatement
+        var hash = hash
+        let result: Int32 = hash.withUTF8 { utf8 in
+            sqlite3_reset(handle)
+            defer {
+                sqlite3_reset(handle)
+                sqlite3_clear_bindings(handle)  // the key's bytes live only in this closure
+            }
+            let bound = sqlite3_bind_text(handle, 1, UnsafeRawPointer(utf8.baseAddress)?.assumingMemoryBound(to: CChar.self), Int32(utf8.count), nil)
+            guard bound == SQLITE_OK else { return bound }
+            let step = sqlite3_step(handle)
+            if step == SQLITE_ROW, let base = sqlite3_column_blob(handle, 0) {
+                bytes.append(contentsOf: UnsafeRawBufferPointer(start: base, count: Int(sqlite3_column_bytes(handle, 0))).bindMemory(to: UInt8.self))
+            }
+            return step
         }
-        return true
+        switch result {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw VCRError.internalFailure("reading body part \(hash): \(String(cString: sqlite3_errstr(result)))")
+        }
     }
 
     /// Deletes the bodies and parts no interaction uses any more.
@@ -139,10 +159,10 @@ extension CassetteStore {
     }
 
     static func load(_ row: InteractionRow, from db: Database, requestBody: Bool = true) throws -> Interaction {
-        let chunks = try ChunkRow.filter(Column("interaction_id") == row.id).order(Column("idx")).fetchAll(db).map {
+        let chunks = try ChunkRow.fetchAll(db.cachedStatement(sql: "SELECT * FROM chunk WHERE interaction_id = ? ORDER BY idx"), arguments: [row.id]).map {
             BodyChunk(byteOffset: $0.byteOffset, length: $0.length, offsetNanos: UInt64($0.offsetNs))
         }
-        let frames = try FrameRow.filter(Column("interaction_id") == row.id).order(Column("idx")).fetchAll(db).map {
+        let frames = try FrameRow.fetchAll(db.cachedStatement(sql: "SELECT * FROM frame WHERE interaction_id = ? ORDER BY idx"), arguments: [row.id]).map {
             SSEFrame(event: $0.event, data: [UInt8]($0.data), byteRange: $0.byteStart..<$0.byteEnd, offsetNanos: UInt64($0.offsetNs))
         }
         let request = RecordedRequest(

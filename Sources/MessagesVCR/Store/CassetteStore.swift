@@ -281,7 +281,9 @@ public final class CassetteStore: Sendable {
     ///   nothing from it leaves it empty: a Claude Code request is tens of stored parts).
     public func interaction(id: String, requestBody: Bool = true) async throws -> Interaction? {
         try await pool.read { db in
-            try InteractionRow.fetchOne(db, key: id).map { try Self.load($0, from: db, requestBody: requestBody) }
+            // Cached statements: a replay reads one recording at a time, first use by first use.
+            try InteractionRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM interaction WHERE id = ?"), arguments: [id])
+                .map { try Self.load($0, from: db, requestBody: requestBody) }
         }
     }
 
