@@ -93,9 +93,10 @@ extension CassetteStore {
         let blobStatement = try db.cachedStatement(sql: "SELECT data FROM blob WHERE hash = ?")
         if let digests = try Data.fetchOne(db.cachedStatement(sql: "SELECT parts FROM body_parts WHERE body_hash = ?"), arguments: [hash]) {
             // A Claude Code request has tens of parts: each is read in place, not copied into a `Data` first.
+            guard digests.count % 32 == 0 else { throw VCRError.internalFailure("the part list of body \(hash) is damaged") }
             var bytes: [UInt8] = []
             let parts = digests.withUnsafeBytes { raw in
-                stride(from: 0, to: raw.count - 31, by: 32).map { HexEncoding.encode(UnsafeRawBufferPointer(rebasing: raw[$0..<$0 + 32])) }
+                stride(from: 0, to: raw.count, by: 32).map { HexEncoding.encode(UnsafeRawBufferPointer(rebasing: raw[$0..<$0 + 32])) }
             }
             for part in parts {
                 guard try appendBlob(part, with: blobStatement, to: &bytes) else {
