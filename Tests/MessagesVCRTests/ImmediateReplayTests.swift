@@ -54,12 +54,7 @@ struct ImmediateReplayTests {
 
     @Test("pipelined requests on one connection, Connection: close, a body split over reads: each answered in order")
     func rawConnection() async throws {
-        let dir = try temporaryDirectory()
-        let body = TestClient.messagesBody(text: "plain")
-        try await recordSession(directory: dir, fake: FakeOllama()) { port in _ = try await TestClient.send(port: port, body: body) }
-        try await replaySession(directory: dir, configure: { $0.timing = .instant }) { port, server in
-            _ = try await TestClient.send(port: port, body: body)  // prepares the recording
-            let request = "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        try await withPreparedRecording { port, server, request, _ in
             // Three requests in one write, the last asking to close: three answers, then the close.
             let started = Date()
             let answers = try await RawClient.exchange(port: port, writes: [request + request + request.replacingOccurrences(of: "Host:", with: "Connection: close\r\nHost:")])
@@ -75,12 +70,7 @@ struct ImmediateReplayTests {
 
     @Test("a request pipelined behind ones Hummingbird answers waits for their answers: answers stay in order")
     func pipelinedBehindHummingbird() async throws {
-        let dir = try temporaryDirectory()
-        let body = TestClient.messagesBody(text: "plain")
-        try await recordSession(directory: dir, fake: FakeOllama()) { port in _ = try await TestClient.send(port: port, body: body) }
-        try await replaySession(directory: dir, configure: { $0.timing = .instant }) { port, server in
-            _ = try await TestClient.send(port: port, body: body)  // prepares the recording
-            let request = "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        try await withPreparedRecording { port, server, request, body in
             let paced = request.replacingOccurrences(of: "Host:", with: "x-vcr-timing: fixed:150\r\nHost:")
             let health = "GET /__vcr/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
             let close = request.replacingOccurrences(of: "Host:", with: "Connection: close\r\nHost:")
@@ -96,6 +86,19 @@ struct ImmediateReplayTests {
             // With nothing pending any more, the next request is the event loop's again.
             _ = try await TestClient.send(port: port, body: body)
             #expect(server.stats.snapshot.immediate == before + 1, "\(server.stats.snapshot)")
+        }
+    }
+
+    /// Records one non-streamed answer, replays it at `instant` pace with the recording already
+    /// prepared (so the event loop may answer it), and hands over the raw request that matches it.
+    private func withPreparedRecording(_ test: @Sendable (Int, VCRServer, String, String) async throws -> Void) async throws {
+        let dir = try temporaryDirectory()
+        let body = TestClient.messagesBody(text: "plain")
+        try await recordSession(directory: dir, fake: FakeOllama()) { port in _ = try await TestClient.send(port: port, body: body) }
+        try await replaySession(directory: dir, configure: { $0.timing = .instant }) { port, server in
+            _ = try await TestClient.send(port: port, body: body)  // prepares the recording
+            let request = "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            try await test(port, server, request, body)
         }
     }
 }
