@@ -74,9 +74,7 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if hummingbirdAnswersDue == 0, isCandidate(head) {
                 state = .holding(head: head, body: nil, arrival: .now)
             } else {
-                state = .passing
-                hummingbirdAnswersDue += 1
-                context.fireChannelRead(data)
+                passHead(head, context: context)
             }
         case (.holding(let head, var body, let arrival), .body(let buffer)):
             if body == nil { body = buffer } else { body!.writeImmutableBuffer(buffer) }
@@ -164,10 +162,16 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func release(context: ChannelHandlerContext, head: HTTPRequest, body: ByteBuffer?) {
         holdTimer?.cancel()
         holdTimer = nil
+        passHead(head, context: context)
+        if let body { context.fireChannelRead(wrapInboundOut(.body(body))) }
+    }
+
+    /// Passes a request's head on to Hummingbird, which owes its answer from now on; the rest of
+    /// the request follows it.
+    private func passHead(_ head: HTTPRequest, context: ChannelHandlerContext) {
         state = .passing
         hummingbirdAnswersDue += 1
         context.fireChannelRead(wrapInboundOut(.head(head)))
-        if let body { context.fireChannelRead(wrapInboundOut(.body(body))) }
     }
 
     // MARK: - Answering

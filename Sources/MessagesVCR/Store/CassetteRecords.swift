@@ -81,7 +81,8 @@ extension CassetteStore {
     /// The stored request of interaction `id` (for recomputing match keys and miss diagnoses).
     static func request(id: String, in db: Database) throws -> RecordedRequest {
         guard let row = try Row.fetchOne(
-            db, sql: "SELECT method, path, query, request_headers, request_body_hash FROM interaction WHERE id = ?", arguments: [id])
+            db.cachedStatement(sql: "SELECT method, path, query, request_headers, request_body_hash FROM interaction WHERE id = ?"),
+            arguments: [id])
         else { throw VCRError.internalFailure("recording \(id) vanished") }
         return RecordedRequest(
             method: row["method"], path: row["path"], query: row["query"],
