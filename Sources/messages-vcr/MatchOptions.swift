@@ -24,9 +24,19 @@ struct MatchOptions: ParsableArguments {
     @Option(name: .customLong("match-header"), help: ArgumentHelp("Request header that must match too (repeatable).", valueName: "name"))
     var matchHeader: [String] = []
 
+    @Option(name: .customLong("drift-path"), help: ArgumentHelp("A part of the request that the client's harness writes (repeatable), e.g. 'system[*].text': left out of the match key; a difference there is drift (--drift), reported in x-vcr-drift.", valueName: "path"))
+    var driftPath: [String] = []
+
+    @Option(help: ArgumentHelp("What a difference in the client's own texts (--preset claude-code's harness, --drift-path) does: allow (replay it, marked as drift; the default) or miss.", valueName: "policy"))
+    var drift: String = DriftPolicy.allow.rawValue
+
     /// The rules these flags describe.
     func rules() throws -> MatchRules {
-        try MatchRules(
-            ignore: ignore, normalize: normalize, presets: preset, strict: strict, matchHeaders: matchHeader, rewrite: rewrite, learn: learn)
+        guard let policy = DriftPolicy(rawValue: drift) else {
+            throw MatchRules.RuleError("--drift \(drift): use \(DriftPolicy.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
+        return try MatchRules(
+            ignore: ignore, normalize: normalize, presets: preset, strict: strict, matchHeaders: matchHeader, rewrite: rewrite, learn: learn,
+            driftPaths: driftPath, drift: policy)
     }
 }

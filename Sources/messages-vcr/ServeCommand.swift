@@ -59,6 +59,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("on-exhausted"), help: "After the last identical recording: repeat it, or answer a miss (error).")
     var onExhausted: ExhaustedPolicy = .repeatLast
 
+    @Flag(name: .customLong("accept-drift"), help: "A recording replayed with drift (its client's own texts differ) takes the request received, answer untouched: the next replay has no drift. The log lists each one.")
+    var acceptDrift = false
+
     @Option(help: ArgumentHelp("Write the coverage report (used, unused, missed) to this file on shutdown.", valueName: "file"))
     var report: String?
 
@@ -126,6 +129,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.upstreamReadTimeoutSeconds = upstreamTimeout
         options.upstreamCAFile = upstreamCA
         options.onExhausted = onExhausted
+        options.acceptDrift = acceptDrift
         options.reportPath = report
         options.failOnMiss = failOnMiss
         if let missStatus, !(400...599).contains(missStatus) {

@@ -10,6 +10,9 @@ public struct MatchPreset: Sendable {
     /// from the recorded to the live value in answers; each with a literal every match contains,
     /// so strings without it are not searched.
     public var learn: [(rule: String, literal: String)] = []
+    /// The parts of a request the client's harness writes (``HarnessRule``): their differences are
+    /// drift, not a miss (`--drift`).
+    public var harness: [HarnessRule] = []
     /// The status a miss gets unless `--miss-status` says otherwise (nil: 404).
     public var missStatus: Int? = nil
 
@@ -48,8 +51,26 @@ public struct MatchPreset: Sendable {
             (#"claude-tasks=(/[^\s"'`()<>]*/claude-\d+/[^/\s"'`()<>]+/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/tasks/"#, "/tasks/"),
             (#"agent=agentId: ([0-9a-f]{8,})"#, "agentId: "),
         ],
+        harness: claudeCodeHarness,
         // Claude Code shows the message of a 400 as "API Error: 400 <message>" and does not retry it;
         // a 404 becomes "There's an issue with the selected model", and 409/5xx are retried first.
         missStatus: 400
     )
+
+    /// Where Claude Code's own texts live in its requests, read from the requests of Claude Code
+    /// 2.1.306 and 2.1.332 (the CLIs inside `claude-agent-sdk` 0.2.170 and 0.2.189), which differ in
+    /// all four: the system blocks (billing line, identity line, main prompt), the
+    /// `<system-reminder>` blocks of user turns, the environment message (a `system`-role turn,
+    /// a block array on the first request and a string on later ones), and the built-in tools.
+    /// What the user controls inside them stays matched: the last paragraph of a system block,
+    /// where `--append-system-prompt` goes; each CLAUDE.md or memory file's name and contents.
+    /// MCP tools (`mcp__…`), the prompt, every user turn, tool calls and results are the user's.
+    static let claudeCodeHarness: [HarnessRule] = [
+        try! HarnessRule("system[*].text", keep: [#"(?s)\n\n((?:(?!\n\n).)+)$"#]),
+        try! HarnessRule(
+            "messages[*].content[*].text", if: (nil, "^<system-reminder>"),
+            keep: [#"(?s)Contents of ([^\n]+?) \([^\n]*\):\n\n(.*?)(?=\n\nContents of |\n</system-reminder>)"#]),
+        try! HarnessRule("messages[*]", if: ("role", "^system$")),
+        try! HarnessRule("tools[*]", if: ("name", "^(?!mcp__)")),
+    ]
 }

@@ -18,6 +18,16 @@ public struct MatchRules: Sendable {
     public var headers: [String]
     /// Names of the presets in force.
     public var presets: [String]
+    /// Parts of a request its client's harness owns (the presets' and `--drift-path`): left out of
+    /// the match key, compared with the recording's and reported as drift (``DriftPolicy``).
+    public var harness: [HarnessRule]
+    /// What a harness difference does (`--drift`).
+    public var driftPolicy: DriftPolicy
+
+    /// The version of the code that turns a request into its match key (the fields Ollama reads,
+    /// the canonical JSON, the normalisers' and learners' workings). Raise it with any change to
+    /// them: stored keys made by another version are recomputed when a cassette's index loads.
+    static let matchingVersion = 2
 
     /// Bodies nested deeper than this are matched on their raw bytes (never parsed into a tree).
     static let maxCanonicalDepth = 512
@@ -31,12 +41,15 @@ public struct MatchRules: Sendable {
     ///   - matchHeaders: `--match-header` names.
     ///   - rewrite: `--rewrite 'RECORDED=>LIVE'` pairs.
     ///   - learn: `--learn 'NAME=REGEX'` rules, added to the presets'.
+    ///   - driftPaths: `--drift-path` paths, added to the presets' harness paths.
+    ///   - drift: `--drift` (allow by default).
     /// - Throws: ``RuleError`` for an unknown preset, a bad path, normaliser, rewrite or learner.
     public init(
         ignore: [String] = [], normalize: [String] = [], presets: [String] = [], strict: Bool = false, matchHeaders: [String] = [],
-        rewrite: [String] = [], learn: [String] = []
+        rewrite: [String] = [], learn: [String] = [], driftPaths: [String] = [], drift: DriftPolicy = .allow
     ) throws {
         var paths: [String] = []
+        var harness: [HarnessRule] = []
         var rules = normalize
         var learnRules: [(rule: String, literal: String?)] = []
         for preset in presets {
@@ -46,13 +59,16 @@ public struct MatchRules: Sendable {
             paths += bundle.ignore
             rules += bundle.normalize
             learnRules += bundle.learn.map { ($0.rule, $0.literal) }
+            harness += bundle.harness
         }
+
         paths += ignore
         self.rewrites = try rewrite.map(MachineValues.Rewrite.init(rule:))
         self.learners = try (learnRules + learn.map { ($0, nil) }).map { try MachineValues.Learner(rule: $0.rule, literal: $0.literal) }
         self.strict = strict
         do {
             self.ignore = try paths.map(JSONPath.init)
+            self.harness = try harness + driftPaths.map { try HarnessRule($0) }
             self.normalizers = try rules.map { try TextNormalizer(rule: $0) }
         } catch let error as JSONPath.ParseError {
             throw RuleError(error.description)
@@ -62,13 +78,15 @@ public struct MatchRules: Sendable {
         self.matchQuery = strict
         self.headers = matchHeaders.map { $0.lowercased() }
         self.presets = presets
+        self.driftPolicy = drift
     }
 
     /// A problem with a rule flag; `description` is one line.
     public struct RuleError: Error, CustomStringConvertible {
         /// One line.
         public let description: String
-        init(_ description: String) { self.description = description }
+        /// A problem described in one line.
+        public init(_ description: String) { self.description = description }
     }
 
     /// The rules in force, one line each, for the startup log and `/__vcr/health`.
@@ -81,15 +99,27 @@ public struct MatchRules: Sendable {
         for normalizer in normalizers { lines.append("normalize: \(normalizer)") }
         for rewrite in rewrites { lines.append("rewrite: \(rewrite)") }
         for learner in learners { lines.append("learn: \(learner)") }
+        if !harness.isEmpty {
+            lines.append("harness (--drift \(driftPolicy.rawValue)): " + harness.map(\.description).joined(separator: ", "))
+        }
         return lines
     }
 
     /// Fields Ollama never reads, named in the summary.
     static let unreadExamples = "tool_choice, metadata, cache_control, unknown fields"
 
-    /// Identifies these rules; a stored match key computed under other rules is recomputed.
-    public var fingerprint: String {
-        String(SHA256.hex(Array(summary.joined(separator: "\n").utf8)).prefix(16))
+    /// Identifies these rules and the matching code's version (``matchingVersion``), never their
+    /// wording in ``summary``: a stored match key computed under other rules, or by another
+    /// version, is recomputed. The drift policy is left out: it changes no key.
+    public var fingerprint: String { fingerprint(matchingVersion: Self.matchingVersion) }
+
+    /// ``fingerprint`` as another version of the matching code computes it.
+    func fingerprint(matchingVersion: Int) -> String {
+        var material = ["matching v\(matchingVersion)", "strict \(strict)", "query \(matchQuery)"]
+        material += ignore.map { "ignore \($0)" } + harness.map { "harness \($0)" }
+        material += normalizers.map { "normalize \($0)" } + rewrites.map { "rewrite \($0)" } + learners.map { "learn \($0)" }
+        material += headers.map { "header \($0)" }
+        return String(SHA256.hex(Array(material.joined(separator: "\n").utf8)).prefix(16))
     }
 
     // MARK: - Applying the rules
@@ -122,11 +152,14 @@ public struct MatchRules: Sendable {
         canonicalForm(body, parsed: parsed).body
     }
 
-    /// `body` with the rules applied, and the machine-specific values it states (in the order
-    /// they first appear), which the canonical body holds as placeholders.
-    public func canonicalForm(_ body: [UInt8], parsed: JSONValue?? = nil) -> (body: CanonicalBody, learned: [MachineValues.Learned]) {
+    /// `body` with the rules applied, the machine-specific values it states (in the order they
+    /// first appear), which the canonical body holds as placeholders, and its harness, which the
+    /// canonical body leaves out.
+    public func canonicalForm(
+        _ body: [UInt8], parsed: JSONValue?? = nil
+    ) -> (body: CanonicalBody, learned: [MachineValues.Learned], harness: HarnessPrint) {
         guard var value = matchedPart(parsed ?? Self.parseForMatching(body)) else {
-            return (.raw(body), [])
+            return (.raw(body), [], HarnessPrint())
         }
         let learned = learn(from: value)
         var pairs = learned.map { (value: $0.value, replacement: $0.placeholder) }
@@ -136,7 +169,15 @@ public struct MatchRules: Sendable {
         }
         let replacer = ValueReplacer(pairs)
         if !replacer.isEmpty || !normalizers.isEmpty { value = mapStrings(value) { text in normalizers.reduce(replacer.replace(text).text) { $1.apply($0) } } }
-        return (.json(value), learned)
+        guard !harness.isEmpty else { return (.json(value), learned, HarnessPrint()) }
+        var parts: [HarnessPrint.Part] = []
+        for rule in harness { value = rule.extract(from: value, into: &parts) }
+        return (.json(value), learned, HarnessPrint(parts: parts))
+    }
+
+    /// The harness of a recorded request's `body`, as matching sees it (empty without harness paths).
+    public func harness(of body: [UInt8]) -> HarnessPrint {
+        harness.isEmpty ? HarnessPrint() : canonicalForm(body).harness
     }
 
     /// The machine-specific values `body` states (none without learners).

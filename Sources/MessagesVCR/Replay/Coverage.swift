@@ -21,6 +21,8 @@ public final class Coverage: Sendable {
         var name: String
         var counts: [String: Int] = [:]
         var misses: [Miss] = []
+        /// Recordings replayed with drift, by id: the last drift seen and how often.
+        var drifts: [String: (drift: Drift, count: Int)] = [:]
     }
 
     private let state = NIOLockedValueBox<[String: CassetteUse]>([:])
@@ -31,6 +33,14 @@ public final class Coverage: Sendable {
     /// Counts one replay of `interactionID` from `cassette`.
     public func used(_ cassette: CassetteRegistry.CassetteReference, interactionID: String) {
         state.withLockedValue { $0[cassette.path, default: CassetteUse(name: cassette.name)].counts[interactionID, default: 0] += 1 }
+    }
+
+    /// Notes that a replay of `cassette` answered with `drift`.
+    func drifted(_ cassette: CassetteRegistry.CassetteReference, _ drift: Drift) {
+        state.withLockedValue { state in
+            let count = state[cassette.path, default: CassetteUse(name: cassette.name)].drifts[drift.recordingID]?.count ?? 0
+            state[cassette.path, default: CassetteUse(name: cassette.name)].drifts[drift.recordingID] = (drift, count + 1)
+        }
     }
 
     /// Notes a miss against `cassette`.
@@ -47,7 +57,7 @@ public final class Coverage: Sendable {
         var uses = state.withLockedValue { $0 }
         if uses[registry.defaultCassette.path] == nil { uses[registry.defaultCassette.path] = CassetteUse(name: registry.defaultCassette.name) }
         var cassettes: [JSONValue] = []
-        var totals = (used: 0, unused: 0, misses: 0)
+        var totals = (used: 0, unused: 0, misses: 0, drifted: 0)
         for path in uses.keys.sorted() {
             let use = uses[path]!
             let reference = CassetteRegistry.CassetteReference(name: use.name, path: path)
@@ -57,26 +67,37 @@ public final class Coverage: Sendable {
             totals.used += used.count
             totals.unused += unused.count
             totals.misses += use.misses.count
-            cassettes.append(.object([
-                "name": .string(use.name),
-                "path": .string(path),
-                "interactions": .int(ids.count),
-                "used": .array(used.map { .object(["id": .string($0), "count": .int(use.counts[$0]!)]) }),
-                "unused": .array(unused.map { .string($0) }),
-                "rules_used": .array(use.counts.keys.filter { $0.hasPrefix("rule-") }.sorted().map {
+            totals.drifted += use.drifts.count
+            var members: [JSONMember] = [
+                JSONMember("name", .string(use.name)),
+                JSONMember("path", .string(path)),
+                JSONMember("interactions", .int(ids.count)),
+                JSONMember("used", .array(used.map { .object(["id": .string($0), "count": .int(use.counts[$0]!)]) })),
+                JSONMember("unused", .array(unused.map { .string($0) })),
+                JSONMember("rules_used", .array(use.counts.keys.filter { $0.hasPrefix("rule-") }.sorted().map {
                     .object(["id": .string(String($0.dropFirst(5))), "count": .int(use.counts[$0]!)])
-                }),
-                "misses": .array(use.misses.map { miss in
-                    .object([
-                        "time": .string(InteractionCoding.formatDate(miss.time)), "session": .string(miss.session),
-                        "method": .string(miss.method), "path": .string(miss.path), "detail": .string(miss.detail),
-                    ])
-                }),
-            ]))
+                })),
+            ]
+            // Recordings replayed despite a harness difference (``Drift``): listed only when there are any.
+            if !use.drifts.isEmpty {
+                members.append(JSONMember("drift", .array(use.drifts.keys.sorted().map { id in
+                    guard case .object(let fields) = use.drifts[id]!.drift.json else { return .null }
+                    return .object(fields + [JSONMember("count", .int(use.drifts[id]!.count))])
+                })))
+            }
+            members.append(JSONMember("misses", .array(use.misses.map { miss in
+                .object([
+                    "time": .string(InteractionCoding.formatDate(miss.time)), "session": .string(miss.session),
+                    "method": .string(miss.method), "path": .string(miss.path), "detail": .string(miss.detail),
+                ])
+            })))
+            cassettes.append(.object(members))
         }
         return .object([
             "cassettes": .array(cassettes),
-            "totals": .object(["used": .int(totals.used), "unused": .int(totals.unused), "misses": .int(totals.misses)]),
+            "totals": .object(
+                [JSONMember("used", .int(totals.used)), JSONMember("unused", .int(totals.unused)), JSONMember("misses", .int(totals.misses))]
+                    + (totals.drifted > 0 ? [JSONMember("drifted", .int(totals.drifted))] : [])),
         ])
     }
 

@@ -32,6 +32,8 @@ public final class Journal: Sendable {
         public var compat: String?
         /// Which server the answer behaved as.
         public var flavor: Flavor = .ollama
+        /// How the request differed from the recording that answered it in its client's own texts.
+        public var drift: Drift?
     }
 
     private let capacity: Int
@@ -81,6 +83,7 @@ public final class Journal: Sendable {
                 if let miss = entry.missID { members.append(JSONMember("miss", .int(miss))) }
                 if let compat = entry.compat { members.append(JSONMember("compat", .string(compat))) }
                 if entry.flavor != .ollama { members.append(JSONMember("flavor", .string(entry.flavor.rawValue))) }
+                if let drift = entry.drift { members.append(JSONMember("drift", drift.json)) }
                 if !entry.substitutions.isEmpty {
                     members.append(JSONMember("rewrites", .array(entry.substitutions.map { value in
                         .object(["name": .string(value.name), "recorded": .string(value.recorded), "live": .string(value.live)])

@@ -27,6 +27,9 @@ public final class MissLog: Sendable {
         public var leftOut: [String]
     }
 
+    /// A miss about to be noted: its entry, made once its id is known.
+    typealias Pending = @Sendable (Int) -> Entry
+
     private let capacity: Int
     private let state = NIOLockedValueBox<(entries: [Entry], next: Int)>(([], 1))
 

@@ -18,7 +18,7 @@ final class ReplayEngine: Sendable {
     let onExhausted: ExhaustedPolicy
     let cursors = SessionCursors()
     private let indexes = NIOLockedValueBox<[String: Task<CassetteIndex, any Error>]>([:])
-    /// The indexes whose load has finished, for lookups that cannot wait (``lookupIfReady(_:in:completeOnly:as:)``).
+    /// The indexes whose load has finished, for the decision, which never waits (``loadedIndex(for:)``).
     private let loaded = NIOLockedValueBox<[String: CassetteIndex]>([:])
     private let prepared = NIOLockedValueBox<[String: PreparedReplay]>([:])
     private let ruleCache = NIOLockedValueBox<[String: [SynthesisRule]]>([:])
@@ -30,14 +30,17 @@ final class ReplayEngine: Sendable {
         self.onExhausted = onExhausted
     }
 
-    /// The outcome of a lookup.
-    enum Lookup: Sendable {
-        /// A recording answers; `position` is the session's k (0-based) among `count` candidates.
-        case hit(PreparedReplay, position: Int, count: Int)
-        /// Nothing matches (``diagnose(_:in:cassetteName:)`` says what is nearest and how it differs).
-        case miss
-        /// Matches exist but the session used them all and the policy is `error`.
-        case exhausted(String)
+    /// What matching found for a request in a loaded index (``match(_:in:index:completeOnly:)``).
+    enum Match: Sendable {
+        /// Nothing matches.
+        case none
+        /// These recordings answer, in recorded order; the session's cursor stands at `position`.
+        /// `drift`: how the chosen one differs in its client's own texts (nil: not at all).
+        case candidates([CassetteIndex.Entry], position: Int, drift: Drift?)
+        /// Recordings differ only in their client's own texts, and `--drift miss` makes that a miss.
+        case drifted(Drift)
+        /// A candidate must be read first (its harness is compared).
+        case needs(id: String)
     }
 
     /// A request made ready for matching.
@@ -48,6 +51,8 @@ final class ReplayEngine: Sendable {
         var session: String
         /// The machine-specific values the request states (``MatchRules/learners``).
         var learned: [MachineValues.Learned] = []
+        /// What its harness says (``MatchRules/harness``), compared with the recording's.
+        var harness: HarnessPrint = HarnessPrint()
     }
 
     /// Makes `request` ready for lookup (a request seen before reuses its canonical form and key).
@@ -55,10 +60,10 @@ final class ReplayEngine: Sendable {
         let headers = rules.headers.map { request.headers[$0] ?? "" }
         let route = [request.method, request.path, rules.matchQuery ? request.query ?? "" : ""] + headers
         let form = queries.value(for: .init(parts: route, bytes: request.body), bytes: request.body.count) {
-            let (body, learned) = rules.canonicalForm(request.body, parsed: parsed)
-            return CanonicalRequest(body: body, key: rules.key(for: request, body: body), learned: learned)
+            let form = rules.canonicalForm(request.body, parsed: parsed)
+            return CanonicalRequest(body: form.body, key: rules.key(for: request, body: form.body), learned: form.learned, harness: form.harness)
         }
-        return Query(request: request, body: form.body, key: form.key, session: session, learned: form.learned)
+        return Query(request: request, body: form.body, key: form.key, session: session, learned: form.learned, harness: form.harness)
     }
 
     /// A request body made canonical under the rules, with its match key.
@@ -66,6 +71,7 @@ final class ReplayEngine: Sendable {
         var body: MatchRules.CanonicalBody
         var key: String
         var learned: [MachineValues.Learned]
+        var harness: HarnessPrint
     }
     private let queries = BoundedMemo<CanonicalRequest>()
 
@@ -77,36 +83,40 @@ final class ReplayEngine: Sendable {
         return AnswerRewriter(substitutions).rewrite(replay)
     }
 
-    /// Looks `query` up in `store` (nil: the cassette file does not exist).
+    /// The recordings of a loaded `index` that answer `query` and where the session's cursor
+    /// stands among them, read from memory alone, nothing used up.
     /// - Parameters:
     ///   - completeOnly: ignore recordings that were cut (auto mode re-records those).
-    ///   - flavor: the server the hit is to answer as (``FlavorShaper``).
-    func lookup(_ query: Query, in store: CassetteStore?, cassetteName: String, completeOnly: Bool, as flavor: Flavor = .ollama) async throws -> Lookup {
-        let route = "\(query.request.method) \(query.request.path)"
-        guard let store else { return .miss }
-        let candidates = Self.candidates(for: query, in: try await index(for: store), completeOnly: completeOnly)
-        guard !candidates.isEmpty else { return .miss }
-        let position = cursors.take(cassette: store.path, session: query.session, matchKey: query.key)
-        if position >= candidates.count, onExhausted == .error {
-            return .exhausted(
-                "request \(route) matched \(candidates.count) recording(s) in cassette \(cassetteName), all already replayed in session \(query.session) (--on-exhausted error)")
+    ///   - flavor: the server the answer is to speak as (recordings are prepared for it).
+    func match(_ query: Query, in store: CassetteStore, index: CassetteIndex, completeOnly: Bool, as flavor: Flavor) -> Match {
+        var candidates = Self.candidates(for: query, in: index, completeOnly: completeOnly)
+        guard !candidates.isEmpty else { return .none }
+        let position = cursors.peek(cassette: store.path, session: query.session, matchKey: query.key)
+        if !rules.harness.isEmpty {
+            // Recordings whose harness equals the request's answer first; the others answer with drift.
+            var prepared: [PreparedReplay] = []
+            for entry in candidates {
+                guard let ready = preparedIfReady(entry.id, in: store, as: flavor) else { return .needs(id: entry.id) }
+                prepared.append(ready)
+            }
+            let same = candidates.indices.filter { prepared[$0].harness == query.harness }
+            if same.isEmpty {
+                let drift = Drift(recorded: prepared[min(position, prepared.count - 1)], received: query)
+                return rules.driftPolicy == .miss ? .drifted(drift) : .candidates(candidates, position: position, drift: drift)
+            }
+            candidates = same.map { candidates[$0] }
         }
-        let entry = candidates[min(position, candidates.count - 1)]
-        return .hit(try await prepare(entry.id, in: store, as: flavor), position: position, count: candidates.count)
+        return .candidates(candidates, position: position, drift: nil)
     }
 
-    /// ``lookup(_:in:cassetteName:completeOnly:as:)`` answered from memory alone, for a request
-    /// answered on its connection's event loop; nil when that cannot be done without waiting or
-    /// without the general path (the index still loading, a candidate not prepared yet, a miss to
-    /// diagnose, a cut to reproduce, `--on-exhausted error`). Nothing is used up when nil.
-    func lookupIfReady(_ query: Query, in store: CassetteStore, cassetteName: String, completeOnly: Bool, as flavor: Flavor) -> Lookup? {
-        guard onExhausted == .repeatLast, let index = loaded.withLockedValue({ $0[store.path] }) else { return nil }
-        let candidates = Self.candidates(for: query, in: index, completeOnly: completeOnly)
-        guard !candidates.isEmpty else { return nil }
-        let ready = prepared.withLockedValue { cache in candidates.compactMap { cache[Self.cacheKey(store, $0.id, flavor)] } }
-        guard ready.count == candidates.count, ready.allSatisfy({ $0.outcome == .complete && $0.status != nil }) else { return nil }
-        let position = cursors.take(cassette: store.path, session: query.session, matchKey: query.key)
-        return .hit(ready[min(position, ready.count - 1)], position: position, count: ready.count)
+    /// The index of `store` if its load has finished.
+    func loadedIndex(for store: CassetteStore) -> CassetteIndex? {
+        loaded.withLockedValue { $0[store.path] }
+    }
+
+    /// The recording `id` made ready for `flavor`, if an earlier replay prepared it.
+    func preparedIfReady(_ id: String, in store: CassetteStore, as flavor: Flavor) -> PreparedReplay? {
+        prepared.withLockedValue { $0[Self.cacheKey(store, id, flavor)] }
     }
 
     /// The recordings that answer `query`: those matching its key (complete ones only if asked);
@@ -158,20 +168,23 @@ final class ReplayEngine: Sendable {
         ruleCache.withLockedValue { $0[store.path] = nil }
     }
 
-    /// The first rule of `store` that matches `query`, with the answer it generates for it.
-    func rule(matching query: Query, in store: CassetteStore) async throws -> PreparedReplay? {
-        let rules = try await rules(for: store)
+    /// The first of a cassette's `rules` that matches `query`, with the answer it generates for it.
+    func rule(matching query: Query, in rules: [SynthesisRule]) -> PreparedReplay? {
         guard !rules.isEmpty, let body = try? JSONParser.parseFirstValue(query.request.body).value else { return nil }
         guard let rule = rules.first(where: { $0.matches(method: query.request.method, path: query.request.path, body: body) }) else { return nil }
         let response = rule.response(for: body, seedMaterial: query.body.bytes)
         return PreparedReplay(Interaction(id: "rule-" + rule.id, source: .synthetic, upstream: nil, request: query.request, response: response))
     }
 
-    private func rules(for store: CassetteStore) async throws -> [SynthesisRule] {
-        if let cached = ruleCache.withLockedValue({ $0[store.path] }) { return cached }
+    /// The synthesis rules of `store` if they were read.
+    func loadedRules(for store: CassetteStore) -> [SynthesisRule]? {
+        ruleCache.withLockedValue { $0[store.path] }
+    }
+
+    /// Reads the synthesis rules of `store` (kept until `POST /__vcr/synth` adds some).
+    func loadRules(for store: CassetteStore) async throws {
         let loaded = try await store.rules()
         ruleCache.withLockedValue { $0[store.path] = loaded }
-        return loaded
     }
 
     /// The index of `store`, loaded once; a load that failed is forgotten, so the next request
@@ -197,20 +210,29 @@ final class ReplayEngine: Sendable {
     }
 
     /// The recording `id` ready to be written as `flavor` answers, kept for the next replay.
-    private func prepare(_ id: String, in store: CassetteStore, as flavor: Flavor) async throws -> PreparedReplay {
+    @discardableResult
+    func prepare(_ id: String, in store: CassetteStore, as flavor: Flavor) async throws -> PreparedReplay {
         let cacheKey = Self.cacheKey(store, id, flavor)
         if let ready = prepared.withLockedValue({ $0[cacheKey] }) { return ready }
-        guard let interaction = try await store.interaction(id: id, requestBody: !rules.learners.isEmpty) else {
+        guard let interaction = try await store.interaction(id: id, requestBody: !rules.learners.isEmpty || !rules.harness.isEmpty) else {
             throw VCRError.internalFailure("recording \(id) vanished from \(store.path)")
         }
         var ready = PreparedReplay(interaction)
         ready.recordedValues = rules.learnedValues(interaction.request.body)
+        ready.harness = rules.harness(of: interaction.request.body)
         ready = FlavorShaper(target: flavor).shape(ready)
         prepared.withLockedValue { cache in
             if cache.count >= Self.preparedCapacity { cache.removeAll(keepingCapacity: true) }
             cache[cacheKey] = ready
         }
         return ready
+    }
+
+    /// Forgets what was prepared of the recording `id` (its request was rewritten).
+    func forget(_ id: String, in store: CassetteStore) {
+        prepared.withLockedValue { cache in
+            for flavor in Flavor.allCases { cache[Self.cacheKey(store, id, flavor)] = nil }
+        }
     }
 
     private static func cacheKey(_ store: CassetteStore, _ id: String, _ flavor: Flavor) -> String {

@@ -23,6 +23,10 @@ struct PreparedReplay: Sendable {
     var errorMessage: String?
     /// The machine-specific values the recorded request stated (set when the rules learn any).
     var recordedValues: [MachineValues.Learned] = []
+    /// The harness of the recorded request (set when the rules name harness paths).
+    var harness = HarnessPrint()
+    /// The recorded request's client, from its `User-Agent` (`claude-cli/2.1.306`).
+    let client: String?
     /// The server that produced the recording.
     let recordedFrom: Flavor
     /// Which server's grammar the answer is in now (``FlavorShaper`` turns it into the other's).
@@ -44,6 +48,7 @@ struct PreparedReplay: Sendable {
         ttfbNanos = response.ttfbNanos ?? 0
         outcome = response.outcome
         errorMessage = response.errorMessage
+        client = Drift.client(userAgent: interaction.request.headers["user-agent"])
         recordedFrom = Flavor.producer(of: response, source: interaction.source)
         shapedAs = recordedFrom
         answersMessages = interaction.request.path == "/v1/messages"

@@ -24,6 +24,21 @@ public final class SessionCursors: Sendable {
         }
     }
 
+    /// The position the next identical request of this session gets, without moving past it.
+    func peek(cassette: String, session: String, matchKey: String) -> Int {
+        positions.withLockedValue { $0[Key(cassette: cassette, session: session, matchKey: matchKey), default: 0] }
+    }
+
+    /// Moves past `position` if the cursor still stands there (false: another request took it first).
+    func take(cassette: String, session: String, matchKey: String, at position: Int) -> Bool {
+        positions.withLockedValue { positions in
+            let key = Key(cassette: cassette, session: session, matchKey: matchKey)
+            guard positions[key, default: 0] == position else { return false }
+            positions[key] = position + 1
+            return true
+        }
+    }
+
     /// Forgets every position, or those of one session.
     public func reset(session: String? = nil) {
         positions.withLockedValue { positions in

@@ -23,7 +23,7 @@ final class ForwardRelay: UpstreamExchangeDelegate {
     private var sentAt: UInt64 = 0
     private var connection: UpstreamConnection?
     private var capture: ResponseCapture?
-    private var contentLength: Int?
+    private var responseStart: RecordingProxy.ResponseStart?
     /// The last piece of a `Content-Length` body, held back until the exchange is stored.
     private var held: ByteBuffer?
     private var done = false
@@ -47,10 +47,8 @@ final class ForwardRelay: UpstreamExchangeDelegate {
     func start() {
         let request = plan.request
         var headers = HTTPHeaders()
-        for field in HeaderPolicy.forwardedRequestHeaders(request.headers) { headers.add(name: field.name, value: field.value) }
-        headers.replaceOrAdd(name: "Host", value: pool.target.authority)
-        if !plan.upstreamBody.isEmpty || ["POST", "PUT", "PATCH"].contains(request.method) {
-            headers.replaceOrAdd(name: "Content-Length", value: String(plan.upstreamBody.count))
+        for field in HeaderPolicy.upstreamRequestHeaders(request, bodyCount: plan.upstreamBody.count, authority: pool.target.authority) {
+            headers.add(name: field.name, value: field.value)
         }
         let uri = pool.target.basePath + request.path + (request.query.map { "?" + $0 } ?? "")
         let head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: request.method), uri: uri, headers: headers)
@@ -82,14 +80,11 @@ final class ForwardRelay: UpstreamExchangeDelegate {
         let status = Int(head.status.code)
         let start = RecordingProxy.ResponseStart(
             status: status, headers: HeaderList(head.headers.map { HeaderList.Field(name: $0.name, value: $0.value) }),
-            method: plan.request.method, ttfbNanos: MonotonicClock.since(sentAt))
+            method: plan.request.method, compat: plan.note.compat, ttfbNanos: MonotonicClock.since(sentAt))
+        responseStart = start
         capture = start.capture
-        contentLength = start.contentLength
         var fields = start.clientHeaders
-        if let compat = plan.note.compat {
-            fields[VCRResponder.compatHeader] = fields[VCRResponder.compatHeader].map { compat + ", " + $0 } ?? compat
-        }
-        if let contentLength { fields[.contentLength] = String(contentLength) }
+        if let contentLength = start.contentLength { fields[.contentLength] = String(contentLength) }
         fields[.date] = dates.date
         context.write(NIOAny(HTTPResponsePart.head(HTTPResponse(status: .init(code: status), headerFields: fields))), promise: nil)
         if !context.channel.isWritable { connection?.pauseReading() }
@@ -98,7 +93,7 @@ final class ForwardRelay: UpstreamExchangeDelegate {
     func upstreamBody(_ buffer: ByteBuffer) {
         guard !done, capture != nil else { return }
         capture!.append(buffer.readableBytesView, offsetNanos: MonotonicClock.since(sentAt))
-        if plan.recording != nil, let contentLength, capture!.body.count >= contentLength {
+        if responseStart!.holdsBack(capture!, recording: plan.recording != nil) {
             held = buffer
             return
         }

@@ -4,16 +4,17 @@ import NIOCore
 import NIOHTTPTypes
 
 /// The hot path, on the connection's event loop with no trip through Hummingbird and Swift tasks:
-/// a `POST /v1/messages` that a prepared recording answers at `instant` pace is written right
-/// here, and in `--mode passthrough` and `record` a request is forwarded on a pooled upstream
-/// connection of the same loop (``ForwardRelay``). Every other request (a paced replay, an admin
-/// route, anything that would have to wait or that is too large) goes on to Hummingbird untouched.
+/// it reads a request whole (``RequestReader``), asks the one decision (``RequestDecider``), and
+/// carries out a plan that needs nothing and is instant right here: a whole answer (emulated,
+/// an injected status, an exhausted session), an instant replay of a prepared recording, or a
+/// forwarding on a pooled upstream connection of the same loop (``ForwardRelay``). Any other plan
+/// (a paced replay, an admin route, one that needs a cassette opened, an index or a recording
+/// read, a miss to diagnose) goes on to Hummingbird with the reading handed over
+/// (``RequestHandoffs``), so its route does not read the request again.
 ///
 /// It sits after Hummingbird's connection-state handler (which keeps seeing every request and
 /// response, for keep-alive, idle timeouts and graceful shutdown) and decides on whole requests;
 /// one not whole within ``holdLimit`` of its head is Hummingbird's (its body timeout applies).
-/// The decision and the answer come from the same code as Hummingbird's path
-/// (``VCRResponder/hotPathAnswer(head:body:arrival:)``).
 ///
 /// Paced replays stay on Swift tasks: a bare pacer writing on the event loops measured worse here
 /// (p50 19.4 ms against messages-vcr's 6.2 ms at 200 streams on 2 cores), its timers waiting
@@ -24,12 +25,10 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    private let responder: VCRResponder
+    private let server: ServerContext
     private let dates: HTTPDateCache
     /// The largest request body held back for a decision.
     private let maxBodyBytes: Int
-    /// Whether requests are forwarded (passthrough, record) rather than replayed.
-    private let forwards: Bool
 
     private enum State {
         /// Between requests.
@@ -51,18 +50,17 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Hands a request that is slow to arrive to Hummingbird.
     private var holdTimer: Scheduled<Void>?
     /// Replayed requests larger than this go to Hummingbird at once: their matching costs
-    /// milliseconds, the hot path saves microseconds, and a request it declined would be matched
-    /// twice (bodies up to this size are matched once: ``BoundedMemo`` keeps them).
+    /// milliseconds, which would hold up every other connection of the loop, and the hot path
+    /// saves microseconds. (Forwarded ones are held up to `--max-body-bytes`: only their match key
+    /// is computed.)
     static let maxReplayBodyBytes = BoundedMemo<Int>.defaultMaxKeyBytes
     /// How long a request's parts are held back waiting for its end.
     static let holdLimit = TimeAmount.milliseconds(100)
 
-    init(responder: VCRResponder, dates: HTTPDateCache) {
-        self.responder = responder
+    init(server: ServerContext, dates: HTTPDateCache) {
+        self.server = server
         self.dates = dates
-        let options = responder.server.options
-        forwards = options.mode == .passthrough || options.mode == .record
-        maxBodyBytes = forwards ? options.maxBodyBytes : Self.maxReplayBodyBytes
+        maxBodyBytes = server.options.mode.forwardsEveryRequest ? server.options.maxBodyBytes : Self.maxReplayBodyBytes
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -87,16 +85,12 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             holdTimer?.cancel()
             holdTimer = nil
             let bytes = body.map { Array($0.readableBytesView) } ?? []
-            switch responder.hotPathAnswer(head: head, body: bytes, arrival: arrival) {
-            case .playback(let playback)?:
-                write(playback, context: context)
-            case .forward(let plan, let pool)?:
-                relay(plan, pool: pool, context: context)
-            case nil:
-                release(context: context, head: head, body: body)
-                context.fireChannelRead(data)
-                state = .idle
-            }
+            let read = server.reader.read(head: head, body: bytes, arrival: arrival)
+            if case .input(let input) = read, carryOut(input, context: context) { return }
+            server.handoffs.leave(read, head: head, on: context.channel)
+            release(context: context, head: head, body: body)
+            context.fireChannelRead(data)
+            state = .idle
         case (.passing, .end):
             state = .idle
             context.fireChannelRead(data)
@@ -105,15 +99,12 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Whether a request may be answered here, from its head: a `POST /v1/messages` when replaying,
-    /// any request but `HEAD` when forwarding; never one with `Expect` or `Connection: close`
-    /// (Hummingbird closes such a connection after its answer: it answers those).
+    /// Whether a request may be answered here, from its head: not a `HEAD` (Hummingbird writes
+    /// its bodiless answers), nor one with `Expect` or `Connection: close` (Hummingbird closes such
+    /// a connection after its answer: it answers those).
     private func isCandidate(_ head: HTTPRequest) -> Bool {
-        guard head.headerFields[.expect] == nil, head.headerFields[.connection].map({ !$0.lowercased().contains("close") }) ?? true
-        else { return false }
-        if forwards { return head.method != .head }
-        guard head.method == .post, let path = head.path else { return false }
-        return path.hasSuffix("/v1/messages") || path.contains("/v1/messages?")
+        head.method != .head && head.headerFields[.expect] == nil
+            && (head.headerFields[.connection].map { !$0.lowercased().contains("close") } ?? true)
     }
 
     /// A request still incomplete when a read burst ends gets ``holdLimit`` to arrive whole (most
@@ -148,10 +139,12 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// close tells this handler that the client has gone.
     func handlerAdded(context: ChannelHandlerContext) {
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.channel.closeFuture.whenComplete { _ in bound.value.clientGone() }
+        let channel = context.channel
+        context.channel.closeFuture.whenComplete { _ in bound.value.clientGone(channel) }
     }
 
-    private func clientGone() {
+    private func clientGone(_ channel: any Channel) {
+        server.handoffs.drop(channel)
         holdTimer?.cancel()
         holdTimer = nil
         if case .relaying(let relay) = state { relay.clientClosed() }
@@ -176,17 +169,51 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: - Answering
 
+    /// How often a decision is asked again when another request took its cursor or fault first.
+    private static let maxClaims = 4
+
+    /// Carries out the plan for `input` if it is instant and can be carried out here.
+    /// - Returns: false when the request is left to Hummingbird (nothing was used up).
+    private func carryOut(_ input: RequestInput, context: ChannelHandlerContext) -> Bool {
+        for _ in 0..<Self.maxClaims {
+            guard let plan = try? server.decider.decide(input), plan.isInstant else { return false }
+            if case .forward = plan, server.upstreamPool == nil { return false }  // an HTTPS upstream: AsyncHTTPClient's
+            guard server.decider.claim(plan.claim) else { continue }
+            server.stats.increment(\.requests)
+            switch plan {
+            case .answer(let answer):
+                server.carryOut(answer)
+                var fields = answer.headers
+                fields[.date] = dates.date
+                state = .idle
+                _ = Self.writeWhole(
+                    HTTPResponse(status: .init(code: answer.status), headerFields: fields), body: context.channel.allocator.buffer(bytes: answer.body),
+                    context: context)
+            case .play(let playback):
+                server.stats.increment(\.immediate)
+                write(playback, context: context)
+            case .forward(let forwarding):
+                server.stats.increment(\.relayed)
+                relay(server.forwardPlan(forwarding, for: input), pool: server.upstreamPool!, context: context)
+            case .admin, .needs:
+                return false
+            }
+            return true
+        }
+        return false
+    }
+
     /// Writes an instant replay: head, the whole body and the end in one system call.
-    private func write(_ playback: Stage.Playback, context: ChannelHandlerContext) {
+    private func write(_ playback: Playback, context: ChannelHandlerContext) {
         let replay = playback.replay
         var fields = replay.headers
         fields.append(contentsOf: playback.extraHeaders)
         fields[.date] = dates.date
         if let length = replay.contentLength { fields[.contentLength] = String(length) }
-        let finish = playback.finish
+        let server = self.server
         state = .idle
         Self.writeWhole(HTTPResponse(status: .init(code: replay.status ?? 502), headerFields: fields), body: replay.body, context: context)
-            .whenComplete { result in finish((try? result.get()) != nil) }
+            .whenComplete { result in server.finish(playback, complete: (try? result.get()) != nil) }
     }
 
     /// Writes a whole answer — head, body, end — in one system call (the last write flushes).
@@ -199,7 +226,7 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Forwards a request; the next one is read when the exchange has ended.
     private func relay(_ plan: ForwardPlan, pool: UpstreamChannelPool, context: ChannelHandlerContext) {
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        let relay = ForwardRelay(plan: plan, server: responder.server, pool: pool, context: context, dates: dates) {
+        let relay = ForwardRelay(plan: plan, server: server, pool: pool, context: context, dates: dates) {
             bound.value.handler.relayEnded(context: bound.value.context)
         }
         state = .relaying(relay)

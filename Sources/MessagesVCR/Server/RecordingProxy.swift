@@ -37,10 +37,10 @@ struct RecordingProxy: Sendable {
             _ = await store(storedRequest, failedResponse(error, sentAt: sentAt), id: interactionID, recording: plan.recording)
             throw error  // the responder answers and reports it
         }
-        let start = ResponseStart(status: head.status, headers: head.headers, method: plan.request.method, ttfbNanos: MonotonicClock.since(sentAt))
-        let contentLength = start.contentLength
-        let body = ResponseBody(contentLength: contentLength) { writer in
-            try await self.stream(head.body, to: &writer, capture: start.capture, sentAt: sentAt, contentLength: contentLength) { response in
+        let start = ResponseStart(
+            status: head.status, headers: head.headers, method: plan.request.method, compat: plan.note.compat, ttfbNanos: MonotonicClock.since(sentAt))
+        let body = ResponseBody(contentLength: start.contentLength) { writer in
+            try await self.stream(head.body, to: &writer, start: start, recording: plan.recording != nil, sentAt: sentAt) { response in
                 plan.ended(response, await self.store(storedRequest, response, id: interactionID, recording: plan.recording))
             }
         }
@@ -49,17 +49,28 @@ struct RecordingProxy: Sendable {
 
     /// What the client and the cassette get of an upstream response head, whichever path forwards it.
     struct ResponseStart {
-        /// The headers written to the client (transport and hop-by-hop ones are the server's own).
+        /// The headers written to the client (transport and hop-by-hop ones are the server's own),
+        /// with the request's `x-vcr-compat` note before the upstream's own, if any.
         var clientHeaders: HTTPFields
         /// The body's declared length (none for a `HEAD` request's answer).
         var contentLength: Int?
         /// The capture the body is added to, with the headers as stored.
         var capture: ResponseCapture
 
-        init(status: Int, headers: HeaderList, method: String, ttfbNanos: UInt64) {
+        init(status: Int, headers: HeaderList, method: String, compat: String?, ttfbNanos: UInt64) {
             clientHeaders = HTTPConversions.httpFields(HeaderPolicy.clientResponseHeaders(headers))
+            if let compat { clientHeaders[RequestDecider.compatHeader] = RequestDecider.compat(compat, clientHeaders[RequestDecider.compatHeader]) }
             contentLength = method == "HEAD" ? nil : headers["content-length"].flatMap { Int($0) }
             capture = ResponseCapture(status: status, headers: HeaderPolicy.storedResponseHeaders(headers), ttfbNanos: ttfbNanos)
+        }
+
+        /// Whether the piece that completes a `Content-Length` body is held back until the exchange
+        /// is stored: the client sees such a body end with its last byte, and a client that saw the
+        /// end relies on the recording being on disk. (A chunked body ends with the forwarder's
+        /// own end, written after the store.)
+        func holdsBack(_ capture: ResponseCapture, recording: Bool) -> Bool {
+            guard recording, let contentLength else { return false }
+            return capture.body.count >= contentLength
         }
     }
 
@@ -82,16 +93,16 @@ struct RecordingProxy: Sendable {
     /// only when `finish` writes it; a body with a `Content-Length` ends with its last byte, so its
     /// last piece is held back until the capture is stored.
     private func stream(
-        _ source: UpstreamBody, to writer: inout any ResponseBodyWriter, capture: ResponseCapture, sentAt: UInt64,
-        contentLength: Int?, ended: (RecordedResponse) async -> Void
+        _ source: UpstreamBody, to writer: inout any ResponseBodyWriter, start: ResponseStart, recording: Bool, sentAt: UInt64,
+        ended: (RecordedResponse) async -> Void
     ) async throws {
-        var capture = capture
+        var capture = start.capture
         var failure: (outcome: Outcome, error: any Error)? = nil
         var held: ByteBuffer? = nil
         do {
             try await upstream.bodyReader.forEach(source) { buffer in
                 capture.append(buffer.readableBytesView, offsetNanos: MonotonicClock.since(sentAt))
-                if let contentLength, capture.body.count >= contentLength {
+                if start.holdsBack(capture, recording: recording) {
                     held = buffer
                     return true
                 }

@@ -55,6 +55,8 @@ struct RequestOutcome: Sendable {
     var substitutions: [MachineValues.Substitution]
     /// A miss's entry in the ``MissLog``.
     var missID: Int?
+    /// How a replayed request differed from its recording in its client's own texts.
+    var drift: Drift?
 
     init(
         _ note: RequestNote, _ result: RequestResult, status: Int?, interactionID: String? = nil, detail: String? = nil,
@@ -75,6 +77,6 @@ struct RequestOutcome: Sendable {
         Journal.Entry(
             time: note.time, session: note.session, method: note.method, path: note.path, cassette: note.cassette.name, result: result,
             interactionID: interactionID, status: status, detail: detail, timing: timing, substitutions: substitutions, missID: missID,
-            compat: note.compat, flavor: note.flavor)
+            compat: note.compat, flavor: note.flavor, drift: drift)
     }
 }

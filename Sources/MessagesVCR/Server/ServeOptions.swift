@@ -14,6 +14,8 @@ public enum VCRMode: String, Sendable, CaseIterable, CustomStringConvertible {
 
     /// True for the modes that may contact the upstream.
     public var forwards: Bool { self != .replay }
+    /// True for the modes that forward every request (passthrough, record), not only misses.
+    public var forwardsEveryRequest: Bool { self == .passthrough || self == .record }
     /// True for the modes that write recordings.
     public var records: Bool { self == .record || self == .auto }
 }
@@ -50,6 +52,9 @@ public struct ServeOptions: Sendable {
     public var missStatus: Int = 404
     /// What a session gets after the last identical recording.
     public var onExhausted: ExhaustedPolicy = .repeatLast
+    /// `--accept-drift`: a recording replayed with drift takes the request that drifted, so the
+    /// next replay of it has none (its answer untouched).
+    public var acceptDrift = false
     /// Where the coverage report is written on shutdown (nil: nowhere).
     public var reportPath: String?
     /// Exit non-zero at shutdown when any request matched no recording.

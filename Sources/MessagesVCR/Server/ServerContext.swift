@@ -14,18 +14,14 @@ final class ServerContext: Sendable {
     let misses: MissLog
     let stats: ServerStats
     let coverage: Coverage
-    let compat: CompatWarnings
-    /// What request bodies mean (parsed, the compat note), kept for bodies sent again.
-    let bodies = BoundedMemo<BodyAnalysis>()
-
-    /// A request body parsed once for matching, and the `x-vcr-compat` note of the features it uses.
-    struct BodyAnalysis: Sendable {
-        var parsed: JSONValue?
-        var compat: String?
-    }
     let faults: FaultQueue
-    let hosts: HostPolicy
     let log: RequestLog
+    /// Reads requests into inputs for the decision.
+    let reader: RequestReader
+    /// The one decision about a request.
+    let decider: RequestDecider
+    /// Requests the hot path read and left to Hummingbird's route.
+    let handoffs = RequestHandoffs()
 
     init(
         options: ServeOptions, registry: CassetteRegistry, engine: ReplayEngine, upstream: UpstreamClient, journal: Journal,
@@ -40,13 +36,63 @@ final class ServerContext: Sendable {
         self.stats = stats
         self.coverage = coverage
         self.faults = faults
-        self.compat = CompatWarnings()
-        self.hosts = HostPolicy(bindHost: options.host, allowed: options.allowedHosts)
         self.log = RequestLog(logger: logger)
+        self.reader = RequestReader(options: options, registry: registry, logger: logger)
+        self.decider = RequestDecider(options: options, registry: registry, engine: engine, faults: faults)
         self.proxy = RecordingProxy(upstream: upstream, logger: logger, stats: stats, redactor: options.redactor)
     }
 
     var logger: Logger { log.logger }
+
+    /// Reports a playback that has ended; one that answered with drift under `--accept-drift` then
+    /// rewrites its recording's request to the one received (in its own transaction, off the loop).
+    func finish(_ playback: Playback, complete: Bool) {
+        report(playback.outcome(complete: complete))
+        guard complete, let acceptance = playback.acceptance else { return }
+        let request = proxy.storedRequest(acceptance.request), fingerprint = engine.rulesFingerprint
+        let engine = self.engine, logger = self.logger, drift = playback.report.drift
+        Task {
+            do {
+                try await acceptance.store.replaceRequest(
+                    id: acceptance.recordingID, with: request, matchKey: acceptance.key, matchRulesFingerprint: fingerprint)
+                engine.forget(acceptance.recordingID, in: acceptance.store)
+                logger.notice("accepted drift: recording \(acceptance.recordingID) now holds the request received (\(drift?.description ?? ""))")
+            } catch {
+                logger.error("recording \(acceptance.recordingID) keeps its request: \(VCRError.from(error).message)")
+            }
+        }
+    }
+
+    /// Reports a whole answer about to be written, noting its miss in the ``MissLog`` first.
+    func carryOut(_ answer: WholeAnswer) {
+        var outcome = answer.outcome
+        if let miss = answer.miss { outcome.missID = misses.add(miss) }
+        report(outcome)
+    }
+
+    /// The forwarding of `input` (counted as forwarded), stored as `forwarding` says, and the report
+    /// made when the exchange has ended.
+    func forwardPlan(_ forwarding: Forwarding, for input: RequestInput) -> ForwardPlan {
+        stats.increment(\.forwarded)
+        let alias = options.modelAliases.rewrite(input.upstreamBody)
+        let aliasNote = alias.map { "model \($0.from) sent upstream as \($0.to)" }
+        let note = input.note, key = forwarding.key, engine = self.engine
+        let session = note.session == RequestNote.defaultSession ? nil : note.session
+        let recording = forwarding.store.map { store in
+            RecordingProxy.Recording(store: store, matchKey: key, matchRulesFingerprint: engine.rulesFingerprint, session: session) { stored, done in
+                guard let key else { return done() }
+                engine.recorded(stored, key: key, in: store, session: note.session, then: done)
+            }
+        }
+        return ForwardPlan(note: note, request: input.request, upstreamBody: alias?.body ?? input.upstreamBody, recording: recording) { response, stored in
+            let outcome = response.outcome == .complete ? nil : "outcome \(response.outcome.rawValue)"
+            let unstored = recording != nil && stored == nil ? "not stored (see the error above)" : nil
+            let detail = [aliasNote, outcome, unstored].compactMap { $0 }.joined(separator: "; ")
+            self.report(RequestOutcome(
+                note, stored == nil ? .forwarded : .recorded, status: response.status, interactionID: stored?.id,
+                detail: detail.isEmpty ? nil : detail, logNote: outcome == nil ? "" : "outcome=\(response.outcome.rawValue)"))
+        }
+    }
 
     /// Records what became of a request: counts it, writes its log line (errors at error level),
     /// journals it, and notes replays and misses for the coverage report.
@@ -63,6 +109,10 @@ final class ServerContext: Sendable {
         switch outcome.result {
         case .replayed, .synthesized:
             if let id = outcome.interactionID { coverage.used(note.cassette, interactionID: id) }
+            if let drift = outcome.drift {
+                coverage.drifted(note.cassette, drift)
+                logger.notice("drift: \(note.method) \(note.path) replayed \(drift.recordingID) despite its client's own texts: \(drift.description)")
+            }
         case .miss, .exhausted:
             coverage.missed(
                 note.cassette, .init(time: note.time, session: note.session, method: note.method, path: note.path, detail: outcome.detail ?? ""))

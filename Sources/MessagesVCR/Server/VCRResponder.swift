@@ -3,129 +3,65 @@ import Hummingbird
 import HummingbirdCore
 import NIOCore
 
-/// The single responder behind every request: the `Host`/`Origin` checks, admin routes under
-/// `/__vcr/`, the `/c/NAME/` prefix, then the mode's stage (record, passthrough, replay, auto). It
-/// answers every method and path: the upstream (or its emulation) decides what exists.
+/// Hummingbird's route for every request the hot path (``HotPathHandler``) does not answer: admin
+/// routes under `/__vcr/`, then the decision (``RequestDecider``) carried out by ``PlanRunner``.
+/// It answers every method and path: the upstream (or its emulation) decides what exists.
 ///
-/// It is also the one error boundary: whatever a request throws before its answer starts (a
+/// It is also Hummingbird's error boundary: whatever a request throws before its answer starts (a
 /// ``VCRError``, a database or JSON error) becomes an Anthropic-shaped JSON error here, and is
-/// logged at error level, journaled and counted through ``ServerContext/report(_:)``.
+/// logged at error level, journaled and counted through ``ServerContext/report(_:)``. (The hot
+/// path answers only plans that cannot fail before their head; the forwarding relay reports the
+/// upstream's failures the same way, through the same error shape.)
 struct VCRResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = VCRRequestContext
 
     let server: ServerContext
 
-    static let sessionHeader = HTTPField.Name("x-vcr-session")!
-    static let timingHeader = HTTPField.Name("x-vcr-timing")!
-    static let interactionHeader = HTTPField.Name("x-vcr-interaction")!
-    static let faultHeader = HTTPField.Name("x-vcr-fault")!
-    static let compatHeader = HTTPField.Name("x-vcr-compat")!
-    static let flavorHeader = HTTPField.Name("x-vcr-flavor")!
     static let adminTokenHeader = HTTPField.Name("x-vcr-admin-token")!
-    static let originHeader = HTTPField.Name("Origin")!
 
     private var options: ServeOptions { server.options }
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        let arrival = ContinuousClock.now
-        var note = note(for: request.head)
-        do {
-            var request = request
-            if try admit(request.head, note: &note) { return try await respondAdmin(&request, note: note) }
-            server.stats.increment(\.requests)
-            try applyPrefixes(to: &note)
-            let body = try await readBody(&request)
-            return try await stage(for: request.head, note: note, body: body, arrival: arrival).run()
-        } catch {
-            let failure = VCRError.from(error)
-            server.report(RequestOutcome(note, .error, status: failure.status, detail: failure.message))
-            return HTTPConversions.errorResponse(failure, flavor: note.flavor)
-        }
-    }
-
-    /// What the hot path (``HotPathHandler``) may do with a request read whole, on the
-    /// connection's event loop.
-    enum HotPathAnswer {
-        /// Write this instant replay at once.
-        case playback(Stage.Playback)
-        /// Forward the request on a pooled connection of the loop.
-        case forward(ForwardPlan, UpstreamChannelPool)
-    }
-
-    /// The hot path's answer to a request read whole: the same checks, prefixes, headers and
-    /// matching as ``respond(to:context:)``, or nil to let it answer (an error, an admin route, a
-    /// miss, a fault, anything that waits).
-    func hotPathAnswer(head: HTTPRequest, body: [UInt8], arrival: ContinuousClock.Instant) -> HotPathAnswer? {
-        var note = note(for: head)
-        guard body.count <= options.maxBodyBytes, (try? admit(head, note: &note)) == false, (try? applyPrefixes(to: &note)) != nil,
-            let stage = try? stage(for: head, note: note, body: body, arrival: arrival)
-        else { return nil }
-        if let pool = server.upstreamPool {
-            guard let plan = try? stage.immediateForward() else { return nil }
-            server.stats.increment(\.requests)
-            server.stats.increment(\.relayed)
-            return .forward(plan, pool)
-        }
-        guard head.method == .post, let playback = stage.immediatePlayback() else { return nil }
-        server.stats.increment(\.requests)
-        server.stats.increment(\.immediate)
-        return .playback(playback)
-    }
-
-    /// What is known of a request from its head, before any check.
-    private func note(for head: HTTPRequest) -> RequestNote {
-        RequestNote(
-            session: head.headerFields[Self.sessionHeader] ?? RequestNote.defaultSession, method: head.method.rawValue,
-            path: URI(head.path ?? "/").path, cassette: server.registry.defaultCassette, flavor: options.flavor, startedAt: MonotonicClock.now())
-    }
-
-    /// The checks of a request's head: `Host` and `Origin`, then (for others than admin routes) the
-    /// flavour header, which `note` takes in.
-    /// - Returns: whether it is for an admin route.
-    private func admit(_ head: HTTPRequest, note: inout RequestNote) throws -> Bool {
-        let admin = note.path.hasPrefix("/__vcr/") || note.path == "/__vcr"
-        if let refusal = server.hosts.refusal(
-            authority: head.authority, origin: head.headerFields[Self.originHeader],
-            adminWrite: admin && head.method != .get && head.method != .head)
-        {
-            throw refusal
-        }
-        if admin { return true }
-        if let name = head.headerFields[Self.flavorHeader] {
+        var request = request
+        var read = server.handoffs.take(head: request.head, on: context.channel)
+        if read == nil { read = await readRequest(&request) }
+        switch read! {
+        case .admin(let note):
             do {
-                note.flavor = try Flavor(parsing: name)
+                return try await respondAdmin(&request, note: note)
             } catch {
-                throw VCRError.badRequest("x-vcr-flavor: \(error.description)")
+                return fail(error, note: note)
             }
-        }
-        return false
-    }
-
-    /// The `/c/NAME/` and `/s/SESSION/` prefixes of the path, taken into `note`.
-    private func applyPrefixes(to note: inout RequestNote) throws {
-        if let prefix = CassettePrefix.split(note.path) {
-            note.cassette = try server.registry.reference(named: prefix.name, forWriting: options.mode == .record)
-            note.path = prefix.rest
-        }
-        if let prefix = CassettePrefix.splitSession(note.path) {
-            guard CassettePrefix.isValidSession(prefix.session) else {
-                throw VCRError.badRequest("invalid session name \"\(prefix.session)\" in the path: use 1 to 200 of A-Z a-z 0-9 . _ ~ -")
+        case .refused(let note, let error):
+            server.stats.increment(\.requests)
+            return fail(error, note: note)
+        case .input(let input):
+            server.stats.increment(\.requests)
+            do {
+                return try await PlanRunner(server: server).respond(to: input)
+            } catch {
+                return fail(error, note: input.note)
             }
-            note.session = prefix.session
-            note.path = prefix.rest
         }
     }
 
-    /// The request on its way through the mode's stages.
-    private func stage(for head: HTTPRequest, note: RequestNote, body: [UInt8], arrival: ContinuousClock.Instant) throws -> Stage {
-        let query = URI(head.path ?? "/").query.flatMap { $0.isEmpty ? nil : $0 }
-        // Matching and storage see the body with secrets replaced; the upstream gets it as sent.
-        let recorded = RecordedRequest(
-            method: note.method, path: note.path, query: query, headers: HTTPConversions.headerList(head.headerFields),
-            body: options.redactor.redact(body))
-        return Stage(
-            server: server, request: recorded, note: note, arrival: arrival, timing: try timing(head.headerFields[Self.timingHeader]),
-            headerFault: try fault(head.headerFields[Self.faultHeader]), upstreamBody: body)
+    /// Reads a request Hummingbird got straight from the connection: its checks, then its body.
+    private func readRequest(_ request: inout Request) async -> ReadRequest {
+        let arrival = ContinuousClock.now
+        var note = server.reader.note(for: request.head)
+        do {
+            if try server.reader.admit(request.head, note: &note) { return .admin(note) }
+            let body = try await readBody(&request)
+            return .input(try server.reader.input(head: request.head, note: note, body: body, arrival: arrival))
+        } catch {
+            return .refused(note, VCRError.from(error))
+        }
+    }
+
+    private func fail(_ error: any Error, note: RequestNote) -> Response {
+        let failure = VCRError.from(error)
+        server.report(RequestOutcome(note, .error, status: failure.status, detail: failure.message))
+        return HTTPConversions.errorResponse(failure, flavor: note.flavor)
     }
 
     private func respondAdmin(_ request: inout Request, note: RequestNote) async throws -> Response {
@@ -150,26 +86,6 @@ struct VCRResponder: HTTPResponder {
         if headers[adminTokenHeader] == token { return true }
         if headers[.authorization] == "Bearer " + token { return true }
         return InspectorRoutes.token(inCookie: headers[.cookie]) == token
-    }
-
-    /// The request's `x-vcr-timing`, else `--timing`.
-    private func timing(_ header: String?) throws -> TimingPolicy {
-        guard let header else { return options.timing }
-        do {
-            return try TimingPolicy(parsing: header)
-        } catch let error as TimingPolicy.ParseError {
-            throw VCRError.badRequest("x-vcr-timing: \(error.description)")
-        }
-    }
-
-    /// The request's `x-vcr-fault`, parsed (queued and `--fault` faults are chosen by ``Stage``).
-    private func fault(_ header: String?) throws -> FaultPlan? {
-        guard let header else { return nil }
-        do {
-            return try FaultPlan(parsing: header)
-        } catch let error as FaultPlan.ParseError {
-            throw VCRError.badRequest("x-vcr-fault: \(error.description)")
-        }
     }
 
     /// Reads the whole request body, refusing more than `--max-body-bytes` without buffering the rest.

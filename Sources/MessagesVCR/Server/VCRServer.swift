@@ -78,7 +78,7 @@ public final class VCRServer: Service, Sendable {
         upstream = UpstreamClient(
             target: options.upstream, firstByteTimeout: .nanoseconds(Int64(options.firstByteTimeoutSeconds * 1e9)),
             readTimeout: readTimeout, extraTrustRoots: try Self.trustRoots(options.upstreamCAFile))
-        upstreamPool = options.mode == .passthrough || options.mode == .record ? UpstreamChannelPool(target: options.upstream) : nil
+        upstreamPool = options.mode.forwards ? UpstreamChannelPool(target: options.upstream) : nil
     }
 
     /// The certificates of `--upstream-ca`, read once at start.
@@ -108,9 +108,10 @@ public final class VCRServer: Service, Sendable {
 
     /// Listens until the surrounding service group shuts down gracefully, then closes the upstream client.
     public func run() async throws {
-        let responder = VCRResponder(server: ServerContext(
+        let server = ServerContext(
             options: options, registry: registry, engine: engine, upstream: upstream, journal: journal, misses: misses, stats: stats,
-            coverage: coverage, faults: faults, upstreamPool: upstreamPool, logger: logger))
+            coverage: coverage, faults: faults, upstreamPool: upstreamPool, logger: logger)
+        let responder = VCRResponder(server: server)
         var frameworkLogger = logger
         frameworkLogger.logLevel = .warning
         // Replays that are ready, and forwarded requests, are answered on the connection's event loop (HotPathHandler).
@@ -118,7 +119,7 @@ public final class VCRServer: Service, Sendable {
         let app = Application(
             responder: responder,
             server: .http1(configuration: .init(
-                additionalChannelHandlers: [HotPathInstaller { HotPathHandler(responder: responder, dates: dates) }],
+                additionalChannelHandlers: [HotPathInstaller { HotPathHandler(server: server, dates: dates) }],
                 idleTimeout: .nanoseconds(Int64(options.idleTimeoutSeconds * 1e9)))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             onServerRunning: { [onReady, options, registry, engine] channel in

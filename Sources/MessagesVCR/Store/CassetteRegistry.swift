@@ -44,6 +44,11 @@ public final class CassetteRegistry: Sendable {
         CassetteReference(name: name, path: try forWriting ? locator.path(forName: name) : locator.readablePath(forName: name))
     }
 
+    /// The store for `reference` if it is open already (the decision never opens one: it is I/O).
+    public func openStore(for reference: CassetteReference) -> CassetteStore? {
+        open.withLockedValue { $0[reference.path] }
+    }
+
     /// The open store for `reference`, opening (and with `.createIfMissing`, creating) it on first use.
     public func store(for reference: CassetteReference, mode: CassetteStore.OpenMode) throws -> CassetteStore {
         try open.withLockedValue { stores in

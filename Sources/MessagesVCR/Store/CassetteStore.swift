@@ -218,6 +218,30 @@ public final class CassetteStore: Sendable {
         return deleted
     }
 
+    /// Replaces the request of the recording `id` with `request` (its answer untouched), in one
+    /// transaction, with the match key computed under the rules in force; the old request body
+    /// is dropped unless another recording uses it.
+    public func replaceRequest(id: String, with request: RecordedRequest, matchKey: String, matchRulesFingerprint: String) async throws {
+        try checkWritable()
+        do {
+            try await pool.write { db in
+                let summary = RequestSummary(body: request.body)
+                try db.execute(
+                    sql: """
+                        UPDATE interaction SET method = ?, path = ?, query = ?, request_headers = ?, request_body_hash = ?, model = ?,
+                               stream = ?, match_key = ?, match_rules = ? WHERE id = ?
+                        """,
+                    arguments: [
+                        request.method, request.path, request.query, InteractionCoding.encodeHeaders(request.headers),
+                        try Self.insertBody(request.body, into: db), summary.model, summary.stream, matchKey, matchRulesFingerprint, id,
+                    ])
+                try Self.deleteOrphans(in: db)
+            }
+        } catch {
+            throw VCRError.internalFailure("could not update recording \(id) in \(path): \(Self.describe(error))")
+        }
+    }
+
     /// Closes the database connections (a store is unusable afterwards).
     public func close() throws {
         if let pool = pool as? DatabasePool { try pool.close() }

@@ -35,6 +35,21 @@ public enum HeaderPolicy {
         return headers.removing(names)
     }
 
+    /// The headers a forwarded request goes upstream with: the client's (``forwardedRequestHeaders(_:)``),
+    /// the upstream's own `Host`, and a `Content-Length` when the request carries a body (one does
+    /// when it has bytes, or its method takes one: an empty `POST` says so).
+    static func upstreamRequestHeaders(_ request: RecordedRequest, bodyCount: Int, authority: String) -> HeaderList {
+        var headers = forwardedRequestHeaders(request.headers)
+        headers.fields.append(.init(name: "Host", value: authority))
+        if sendsBody(method: request.method, count: bodyCount) { headers.fields.append(.init(name: "Content-Length", value: String(bodyCount))) }
+        return headers
+    }
+
+    /// Whether a forwarded request carries a body.
+    static func sendsBody(method: String, count: Int) -> Bool {
+        count > 0 || ["POST", "PUT", "PATCH"].contains(method)
+    }
+
     /// The request headers as stored: everything the client sent except secrets.
     public static func storedRequestHeaders(_ headers: HeaderList) -> HeaderList {
         headers.removing(secrets)

@@ -71,13 +71,11 @@ public final class UpstreamClient: Sendable {
     public func send(_ request: RecordedRequest, body: [UInt8]) async throws -> UpstreamResponse {
         var outgoing = HTTPClientRequest(url: target.url(path: request.path, query: request.query))
         outgoing.method = HTTPMethod(rawValue: request.method)
-        for field in HeaderPolicy.forwardedRequestHeaders(request.headers) {
+        // AsyncHTTPClient writes the Content-Length of the body it is given.
+        for field in HeaderPolicy.upstreamRequestHeaders(request, bodyCount: body.count, authority: target.authority) where field.name != "Content-Length" {
             outgoing.headers.add(name: field.name, value: field.value)
         }
-        outgoing.headers.replaceOrAdd(name: "Host", value: target.authority)
-        if !body.isEmpty || ["POST", "PUT", "PATCH"].contains(request.method) {
-            outgoing.body = .bytes(ByteBuffer(bytes: body))
-        }
+        if HeaderPolicy.sendsBody(method: request.method, count: body.count) { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
         do {
             let response = try await client.execute(outgoing, timeout: firstByteTimeout)
             return UpstreamResponse(
