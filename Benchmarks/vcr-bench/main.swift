@@ -5,6 +5,7 @@
 //   swift run -c release vcr-bench scale [--interactions 100000] [--turns 50]
 //   swift run -c release vcr-bench rewrite [--requests 200] [--events 2000]
 //   swift run -c release vcr-bench flavor [--requests 200] [--events 2000]
+//   swift run -c release vcr-bench drift [--requests 2000] [--file BODY.json]
 //
 // Every figure is printed beside a baseline measured in the same run on the same machine.
 import Foundation
@@ -43,7 +44,9 @@ case "bare":
     try await BareServers.serveForever(kind: option("--kind", "nio"), answer: answer, port: Int(option("--port", "0")) ?? 0)
 case "flavor":
     try await FlavorScenario(requests: Int(option("--requests", "200")) ?? 200, events: Int(option("--events", "2000")) ?? 2000).run()
+case "drift":
+    try DriftScenario(requests: Int(option("--requests", "2000")) ?? 2000, file: arguments.contains("--file") ? option("--file", "") : nil).run()
 default:
-    FileHandle.standardError.write(Data("usage: vcr-bench timing [--events N] [--gap-ms MS] [--streams 1,100,200] | record-overhead [--requests N] [--events N] [--gap-ms MS] | scale [--interactions N] [--turns N] [--hits N] | rewrite [--requests N] [--events N] | flavor [--requests N] [--events N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: vcr-bench timing [--events N] [--gap-ms MS] [--streams 1,100,200] | record-overhead [--requests N] [--events N] [--gap-ms MS] | scale [--interactions N] [--turns N] [--hits N] | rewrite [--requests N] [--events N] | flavor [--requests N] [--events N] | drift [--requests N] [--file F]\n".utf8))
     exit(2)
 }

@@ -28,7 +28,7 @@ public enum OllamaEmulator {
     ///   - body: the request body.
     public static func answer(method: String, path: String, query: String?, headers: HeaderList, body: [UInt8]) -> EmulatedAnswer? {
         switch path {
-        case "/v1/messages":
+        case AnthropicEmulator.messagesPath:
             return messages(method: method, headers: headers, body: body)
         case "/":
             guard method == "GET" || method == "HEAD" else { return nil }
@@ -66,7 +66,7 @@ public enum OllamaEmulator {
 
     /// gin's `RedirectTrailingSlash`: `http.Redirect` with 301 for GET, 307 otherwise.
     private static func trailingSlashRedirect(method: String, query: String?) -> EmulatedAnswer {
-        let location = "/v1/messages" + (query.map { "?" + $0 } ?? "")
+        let location = AnthropicEmulator.messagesPath + (query.map { "?" + $0 } ?? "")
         let status = method == "GET" ? 301 : 307
         var headers = HeaderList(pairs: [("Location", location)])
         var body: [UInt8] = []

@@ -50,7 +50,7 @@ public struct SynthesisRule: Sendable {
     /// True when `body` (sent to `path`) meets every condition.
     public func matches(method: String, path: String, body: JSONValue) -> Bool {
         guard method == "POST", let when = definition["when"] else { return false }
-        if path != (when["path"]?.stringValue ?? "/v1/messages") { return false }
+        if path != (when["path"]?.stringValue ?? AnthropicEmulator.messagesPath) { return false }
         if let model = when["model"]?.stringValue, !ModelAliases.glob(model, matches: body["model"]?.stringValue ?? "") { return false }
         if let stream = when["stream"]?.boolValue, stream != (body["stream"]?.boolValue ?? false) { return false }
         let lastUser = body["messages"]?.arrayValue?.last { $0["role"]?.stringValue == "user" }

@@ -69,7 +69,7 @@ public struct SynthesisScript: Sendable {
                 }
                 guard let request = item["request"], request.objectMembers != nil else { throw OllamaAnswer.ParseError("\"request\" must be a Messages request object (or give a rule with \"when\")") }
                 guard let answer = item["answer"] else { throw OllamaAnswer.ParseError("\"answer\" is missing") }
-                entries.append(Entry(request: request, path: item["path"]?.stringValue ?? "/v1/messages", answer: try OllamaAnswer(json: answer, defaults: defaults), index: index))
+                entries.append(Entry(request: request, path: item["path"]?.stringValue ?? AnthropicEmulator.messagesPath, answer: try OllamaAnswer(json: answer, defaults: defaults), index: index))
             } catch let error as OllamaAnswer.ParseError {
                 throw OllamaAnswer.ParseError("interactions[\(index)]: \(error.description)")
             }

@@ -3,6 +3,8 @@ import Foundation
 /// Answers the real Anthropic API gives without a model: its header checks, `count_tokens` when no
 /// recording answers it, its model list, its error envelope and headers.
 public enum AnthropicEmulator {
+    /// The Messages API's route, the one every client sends its conversations to.
+    public static let messagesPath = "/v1/messages"
     /// The API's token-counting route.
     public static let countTokensPath = "/v1/messages/count_tokens"
 

@@ -94,7 +94,7 @@ struct IndexPage {
             } else {
                 out += HTML.escape(entry.interactionID ?? "")
             }
-            out += "</td><td>\(HTML.escape([entry.flavor == .ollama ? nil : "as \(entry.flavor)", entry.timing, entry.compat.map { "compat: " + $0 }, entry.detail].compactMap { $0 }.joined(separator: " · ")))</td></tr>"
+            out += "</td><td>\(HTML.escape([entry.flavor == .ollama ? nil : "as \(entry.flavor)", entry.timing, entry.compat.map { "compat: " + $0 }, entry.drift.map { "drift: " + $0.description }, entry.detail].compactMap { $0 }.joined(separator: " · ")))</td></tr>"
         }
         return out + "</tbody></table>"
     }

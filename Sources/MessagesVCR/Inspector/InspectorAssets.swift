@@ -86,7 +86,7 @@ enum InspectorAssets {
                   if (e.miss) cell(row, link(base + "misses/" + e.miss, "miss " + e.miss + ": see the diff"));
                   else if (e.interaction && e.interaction.indexOf("rule-") !== 0) cell(row, link(base + "interactions/" + e.interaction + "?cassette=" + encodeURIComponent(e.cassette), e.interaction));
                   else cell(row, e.interaction || "");
-                  cell(row, [e.flavor ? "as " + e.flavor : null, e.timing, e.compat ? "compat: " + e.compat : null, e.detail].filter(Boolean).join(" · "));
+                  cell(row, [e.flavor ? "as " + e.flavor : null, e.timing, e.compat ? "compat: " + e.compat : null, e.drift ? "drift: " + e.drift.paths.join(", ") : null, e.detail].filter(Boolean).join(" · "));
                   rows.appendChild(row);
                 });
                 body.replaceChildren(rows);

@@ -28,7 +28,7 @@ public struct RecordedRequest: Sendable, Equatable {
     public var path: String
     /// The raw query string without `?`, or nil.
     public var query: String?
-    /// Headers as sent, minus hop-by-hop fields and secrets.
+    /// Headers as the client sent them (hop-by-hop fields included); a stored request has its secrets dropped.
     public var headers: HeaderList
     /// The raw body bytes.
     public var body: [UInt8]

@@ -133,7 +133,7 @@ struct RequestDecider: Sendable {
     /// `GET /` and `count_tokens` probes leave it queued) one queued for its session, else `--fault`'s.
     private func statusFault(_ input: RequestInput) -> (FaultPlan, Int, Claim)? {
         if let fault = input.headerFault { return fault.status.map { (fault, $0, Claim()) } }
-        guard input.request.path == "/v1/messages" else { return nil }
+        guard input.request.path == AnthropicEmulator.messagesPath else { return nil }
         if let ticket = faults.peek(session: input.note.session), let status = ticket.plan.status {
             return (ticket.plan, status, Claim(fault: ticket))
         }
@@ -179,7 +179,7 @@ struct RequestDecider: Sendable {
             return models(store: store, input, known: known)
         default:
             guard let ollama else { return nil }
-            if request.path == "/v1/messages", ollama.status == 400 {
+            if request.path == AnthropicEmulator.messagesPath, ollama.status == 400 {
                 let answer = EmulatedAnswer(status: 400, headers: AnthropicEmulator.errorHeaders(status: 400), body: ollama.body, reason: ollama.reason)
                 return .answer(emulated(answer, input))
             }

@@ -51,7 +51,7 @@ struct PreparedReplay: Sendable {
         client = Drift.client(userAgent: interaction.request.headers["user-agent"])
         recordedFrom = Flavor.producer(of: response, source: interaction.source)
         shapedAs = recordedFrom
-        answersMessages = interaction.request.path == "/v1/messages"
+        answersMessages = interaction.request.path == AnthropicEmulator.messagesPath
     }
 }
 

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// How interactions, rules and bodies map to rows: the only place that writes or reads them.
+/// How interactions, rules and bodies map to rows when they are inserted and read whole (the index, the group commit and the store also run SQL of their own).
 ///
 /// Request bodies are stored as parts (``BodySegmenter``): each part is a content-addressed row of
 /// `blob`, and `body_parts` lists the parts of a body in order. Response bodies, and request bodies

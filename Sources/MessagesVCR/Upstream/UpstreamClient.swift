@@ -21,7 +21,7 @@ public struct UpstreamResponse: Sendable {
     public var body: UpstreamBody
 }
 
-/// Sends requests to the upstream (Ollama) with AsyncHTTPClient. Only this type knows AsyncHTTPClient.
+/// Sends requests to the upstream (Ollama) with AsyncHTTPClient, for the forwarding Hummingbird carries out (``RecordingProxy``); the event loop's relay has its own connections (``UpstreamChannelPool``).
 public final class UpstreamClient: Sendable {
     /// Where requests go.
     public let target: UpstreamTarget
