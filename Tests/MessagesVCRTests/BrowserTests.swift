@@ -32,7 +32,7 @@ struct BrowserTests {
         let output = profile + "/stdout.html"
         let finalArguments = arguments
         return try await offThePool {
-            FileManager.default.createFile(atPath: output, contents: nil)
+            _ = FileManager.default.createFile(atPath: output, contents: nil)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: chromium)
             process.arguments = finalArguments

@@ -1,7 +1,6 @@
 /// A request about to be forwarded: what the upstream gets, where the exchange is stored, and what
-/// to do once it has ended. ``Stage`` makes it; ``RecordingProxy`` carries it out through
-/// AsyncHTTPClient, or ``ForwardRelay`` on the connection's event loop. Both store and report the
-/// same way.
+/// to do once it has ended. ``ServerContext/forwardPlan(_:for:)`` makes it from a decision's
+/// ``Forwarding``; ``ForwardRelay`` carries it out, for either executor.
 struct ForwardPlan: Sendable {
     /// Who sent the request and how it is answered (for an error's report and shape).
     var note: RequestNote
@@ -10,7 +9,7 @@ struct ForwardPlan: Sendable {
     /// The body the upstream gets: the client's, or with a model alias applied.
     var upstreamBody: [UInt8]
     /// Where the exchange is stored (nil in passthrough mode).
-    var recording: RecordingProxy.Recording?
+    var recording: ExchangeRecorder.Recording?
     /// Called once the exchange has ended (stored first when recording) with what the upstream
     /// sent and the interaction stored; it reports the outcome.
     var ended: @Sendable (_ response: RecordedResponse, _ stored: Interaction?) -> Void

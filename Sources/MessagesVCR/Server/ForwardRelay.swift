@@ -1,46 +1,37 @@
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
-import NIOHTTPTypes
 
-/// One forwarded exchange carried out on the client connection's event loop (``HotPathHandler``):
-/// the request goes out on a pooled upstream connection of the same loop, each piece of the answer
-/// is written to the client as it arrives (reading from the upstream pauses while the client's
-/// socket is full) and captured, and the exchange is stored and reported exactly as
-/// ``RecordingProxy`` does it: a complete answer is stored before its end reaches the client, a cut
-/// one is stored marked as cut, one that got no head is stored as the upstream's error.
+/// The one forwarder: a forwarded exchange, on one event loop, whichever executor carries it out.
+/// The request goes out on a pooled upstream connection of that loop (``UpstreamChannelPool``),
+/// each piece of the answer goes to the client as it arrives (``RelayClient``: the connection
+/// itself on the hot path, Hummingbird's body writer otherwise; reading from the upstream pauses
+/// while the client cannot take more) and is captured. A complete answer is stored before its end
+/// reaches the client, a cut one is stored marked as cut, one that got no head is stored as the
+/// upstream's error; each is reported once (``ForwardPlan/ended``).
 final class ForwardRelay: UpstreamExchangeDelegate {
     private let plan: ForwardPlan
-    private let server: ServerContext
-    private var proxy: RecordingProxy { server.proxy }
+    private let recorder: ExchangeRecorder
     private let pool: UpstreamChannelPool
     private let limits: UpstreamConnection.Limits
-    private let context: ChannelHandlerContext
-    private let dates: HTTPDateCache
-    /// Called once, when the client may send its next request.
-    private let finished: () -> Void
+    private let client: any RelayClient
     private lazy var interactionID = RandomID.interactionID()
     private var sentAt: UInt64 = 0
     private var connection: UpstreamConnection?
     private var capture: ResponseCapture?
-    private var responseStart: RecordingProxy.ResponseStart?
+    private var responseStart: ExchangeRecorder.ResponseStart?
     /// The last piece of a `Content-Length` body, held back until the exchange is stored.
     private var held: ByteBuffer?
     private var done = false
 
-    init(
-        plan: ForwardPlan, server: ServerContext, pool: UpstreamChannelPool, context: ChannelHandlerContext, dates: HTTPDateCache,
-        finished: @escaping () -> Void
-    ) {
+    init(plan: ForwardPlan, server: ServerContext, pool: UpstreamChannelPool, client: any RelayClient) {
         self.plan = plan
-        self.server = server
+        self.recorder = server.recorder
         self.pool = pool
         self.limits = .init(
             firstByte: .nanoseconds(Int64(server.options.firstByteTimeoutSeconds * 1e9)),
             silence: server.options.upstreamReadTimeoutSeconds.map { .nanoseconds(Int64($0 * 1e9)) })
-        self.context = context
-        self.dates = dates
-        self.finished = finished
+        self.client = client
     }
 
     /// Sends the request upstream.
@@ -53,7 +44,7 @@ final class ForwardRelay: UpstreamExchangeDelegate {
         let uri = pool.target.basePath + request.path + (request.query.map { "?" + $0 } ?? "")
         let head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: request.method), uri: uri, headers: headers)
         sentAt = MonotonicClock.now()
-        pool.send(head: head, body: context.channel.allocator.buffer(bytes: plan.upstreamBody), limits: limits, on: context.eventLoop, to: self)
+        pool.send(head: head, body: ByteBuffer(bytes: plan.upstreamBody), limits: limits, on: client.eventLoop, to: self)
     }
 
     /// The client's socket can take more (or not): reading from the upstream follows it.
@@ -78,16 +69,15 @@ final class ForwardRelay: UpstreamExchangeDelegate {
     func upstreamHead(_ head: HTTPResponseHead) {
         guard !done else { return }
         let status = Int(head.status.code)
-        let start = RecordingProxy.ResponseStart(
+        let start = ExchangeRecorder.ResponseStart(
             status: status, headers: HeaderList(head.headers.map { HeaderList.Field(name: $0.name, value: $0.value) }),
             method: plan.request.method, compat: plan.note.compat, ttfbNanos: MonotonicClock.since(sentAt))
         responseStart = start
         capture = start.capture
         var fields = start.clientHeaders
         if let contentLength = start.contentLength { fields[.contentLength] = String(contentLength) }
-        fields[.date] = dates.date
-        context.write(NIOAny(HTTPResponsePart.head(HTTPResponse(status: .init(code: status), headerFields: fields))), promise: nil)
-        if !context.channel.isWritable { connection?.pauseReading() }
+        client.writeHead(HTTPResponse(status: .init(code: status), headerFields: fields))
+        if !client.isWritable { connection?.pauseReading() }
     }
 
     func upstreamBody(_ buffer: ByteBuffer) {
@@ -97,12 +87,12 @@ final class ForwardRelay: UpstreamExchangeDelegate {
             held = buffer
             return
         }
-        context.write(NIOAny(HTTPResponsePart.body(buffer)), promise: nil)
-        if !context.channel.isWritable { connection?.pauseReading() }
+        client.writeBody(buffer)
+        if !client.isWritable { connection?.pauseReading() }
     }
 
     func upstreamReadComplete() {
-        if !done { context.flush() }
+        if !done { client.flush() }
     }
 
     func upstreamEnd() {
@@ -114,41 +104,34 @@ final class ForwardRelay: UpstreamExchangeDelegate {
         connection = nil
         guard !done else { return }
         if capture != nil {
-            end(outcome: .upstreamCut, error: UpstreamClient.reason(error))
+            end(outcome: .upstreamCut, error: UpstreamFailure.reason(error))
             return
         }
         let failure = VCRError.from(error)
         done = true
-        store(proxy.failedResponse(failure, sentAt: sentAt)) { relay, _ in relay.answer(failure) }
+        store(recorder.failedResponse(failure, sentAt: sentAt)) { relay, _ in relay.client.fail(failure, note: relay.plan.note) }
     }
 
     // MARK: - Ending
 
     /// Stores (when recording) and reports the exchange, then ends the client's answer: with its
-    /// end for a complete one, by closing the connection for a cut one.
+    /// end for a complete one, cut for the others. (A complete one is not flushed early: with an
+    /// empty body, the head alone would tell the client the answer is whole before it is stored.)
     private func end(outcome: Outcome, error: String?) {
         guard !done else { return }
         done = true
-        // A cut answer: what was relayed reaches the client before the close, even when the
-        // upstream's failure came in the same read as its last bytes (no read-complete follows an
-        // error). A complete one is not flushed early: with an empty body, the head alone would
-        // tell the client the answer is whole before it is stored.
-        if outcome != .complete && outcome != .clientAbort { context.flush() }
+        if outcome != .complete && outcome != .clientAbort { client.flush() }
         let response = capture.map { $0.finish(outcome: outcome, durationNanos: MonotonicClock.since(sentAt), errorMessage: error) }
             ?? RecordedResponse(
                 status: nil, headers: HeaderList(), body: [], chunks: [], frames: [], ttfbNanos: nil,
                 durationNanos: MonotonicClock.since(sentAt), outcome: outcome, errorMessage: error)
         store(response) { relay, stored in
             relay.plan.ended(response, stored)
-            switch outcome {
-            case .complete:
-                if let held = relay.held { relay.context.write(NIOAny(HTTPResponsePart.body(held)), promise: nil) }
-                relay.context.writeAndFlush(NIOAny(HTTPResponsePart.end(nil)), promise: nil)
-                relay.finished()
-            case .clientAbort:
-                break
-            default:
-                relay.context.close(promise: nil)
+            if outcome == .complete {
+                if let held = relay.held { relay.client.writeBody(held) }
+                relay.client.finish()
+            } else {
+                relay.client.cut()
             }
         }
     }
@@ -156,23 +139,10 @@ final class ForwardRelay: UpstreamExchangeDelegate {
     /// Stores `response` when recording (on the database's writer queue), then calls `then` on the loop.
     private func store(_ response: RecordedResponse, then: @escaping (ForwardRelay, Interaction?) -> Void) {
         guard let recording = plan.recording else { return then(self, nil) }
-        let bound = NIOLoopBound((relay: self, then: then), eventLoop: context.eventLoop)
-        let loop = context.eventLoop
-        proxy.store(proxy.storedRequest(plan.request), response, id: interactionID, recording: recording) { stored in
+        let bound = NIOLoopBound((relay: self, then: then), eventLoop: client.eventLoop)
+        let loop = client.eventLoop
+        recorder.store(recorder.storedRequest(plan.request), response, id: interactionID, recording: recording) { stored in
             loop.execute { bound.value.then(bound.value.relay, stored) }
         }
-    }
-
-    /// Answers one of messages-vcr's own errors (no response head came) and reports it.
-    private func answer(_ failure: VCRError) {
-        let flavor = plan.note.flavor
-        server.report(RequestOutcome(plan.note, .error, status: failure.status, detail: failure.message))
-        let (status, headers, body) = HTTPConversions.errorParts(failure, flavor: flavor)
-        var fields = HTTPConversions.httpFields(headers)
-        fields[.contentLength] = String(body.count)
-        fields[.date] = dates.date
-        _ = HotPathHandler.writeWhole(
-            HTTPResponse(status: .init(code: status), headerFields: fields), body: context.channel.allocator.buffer(bytes: body), context: context)
-        finished()
     }
 }

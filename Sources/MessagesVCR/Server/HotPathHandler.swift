@@ -177,7 +177,6 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func carryOut(_ input: RequestInput, context: ChannelHandlerContext) -> Bool {
         for _ in 0..<Self.maxClaims {
             guard let plan = try? server.decider.decide(input), plan.isInstant else { return false }
-            if case .forward = plan, server.upstreamPool == nil { return false }  // an HTTPS upstream: AsyncHTTPClient's
             guard server.decider.claim(plan.claim) else { continue }
             server.stats.increment(\.requests)
             switch plan {
@@ -226,9 +225,10 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Forwards a request; the next one is read when the exchange has ended.
     private func relay(_ plan: ForwardPlan, pool: UpstreamChannelPool, context: ChannelHandlerContext) {
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        let relay = ForwardRelay(plan: plan, server: server, pool: pool, context: context, dates: dates) {
+        let client = ChannelRelayClient(context: context, dates: dates, server: server) {
             bound.value.handler.relayEnded(context: bound.value.context)
         }
+        let relay = ForwardRelay(plan: plan, server: server, pool: pool, client: client)
         state = .relaying(relay)
         relay.start()
     }

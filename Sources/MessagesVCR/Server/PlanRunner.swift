@@ -62,7 +62,8 @@ struct PlanRunner: Sendable {
                 flavor: input.note.flavor
             ) { complete in server.finish(playback, complete: complete) }
         case .forward(let forwarding):
-            return try await server.proxy.forward(server.forwardPlan(forwarding, for: input))
+            guard let pool = server.upstreamPool else { throw VCRError.internalFailure("forwarding in --mode \(server.options.mode)") }
+            return try await StreamedRelayClient.forward(server.forwardPlan(forwarding, for: input), server: server, pool: pool)
         case .admin, .needs:
             throw VCRError.internalFailure("plan \(plan) cannot be carried out")
         }

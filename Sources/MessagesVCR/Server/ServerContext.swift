@@ -6,9 +6,9 @@ final class ServerContext: Sendable {
     let options: ServeOptions
     let registry: CassetteRegistry
     let engine: ReplayEngine
-    let proxy: RecordingProxy
-    /// Keep-alive upstream connections per event loop, for the hot path's forwarding
-    /// (``ForwardRelay``): in passthrough and record mode, for a plain-HTTP upstream.
+    /// Stores forwarded exchanges.
+    let recorder: ExchangeRecorder
+    /// The upstream's keep-alive connections, per event loop (nil in replay mode: nothing is forwarded).
     let upstreamPool: UpstreamChannelPool?
     let journal: Journal
     let misses: MissLog
@@ -24,7 +24,7 @@ final class ServerContext: Sendable {
     let handoffs = RequestHandoffs()
 
     init(
-        options: ServeOptions, registry: CassetteRegistry, engine: ReplayEngine, upstream: UpstreamClient, journal: Journal,
+        options: ServeOptions, registry: CassetteRegistry, engine: ReplayEngine, journal: Journal,
         misses: MissLog, stats: ServerStats, coverage: Coverage, faults: FaultQueue, upstreamPool: UpstreamChannelPool?, logger: Logger
     ) {
         self.upstreamPool = upstreamPool
@@ -39,7 +39,7 @@ final class ServerContext: Sendable {
         self.log = RequestLog(logger: logger)
         self.reader = RequestReader(options: options, registry: registry, logger: logger)
         self.decider = RequestDecider(options: options, registry: registry, engine: engine, faults: faults)
-        self.proxy = RecordingProxy(upstream: upstream, logger: logger, stats: stats, redactor: options.redactor)
+        self.recorder = ExchangeRecorder(upstream: options.upstream, logger: logger, stats: stats, redactor: options.redactor)
     }
 
     var logger: Logger { log.logger }
@@ -49,7 +49,7 @@ final class ServerContext: Sendable {
     func finish(_ playback: Playback, complete: Bool) {
         report(playback.outcome(complete: complete))
         guard complete, let acceptance = playback.acceptance else { return }
-        let request = proxy.storedRequest(acceptance.request), fingerprint = engine.rulesFingerprint
+        let request = recorder.storedRequest(acceptance.request), fingerprint = engine.rulesFingerprint
         let engine = self.engine, logger = self.logger, drift = playback.report.drift
         Task {
             do {
@@ -79,7 +79,7 @@ final class ServerContext: Sendable {
         let note = input.note, key = forwarding.key, engine = self.engine
         let session = note.session == RequestNote.defaultSession ? nil : note.session
         let recording = forwarding.store.map { store in
-            RecordingProxy.Recording(store: store, matchKey: key, matchRulesFingerprint: engine.rulesFingerprint, session: session) { stored, done in
+            ExchangeRecorder.Recording(store: store, matchKey: key, matchRulesFingerprint: engine.rulesFingerprint, session: session) { stored, done in
                 guard let key else { return done() }
                 engine.recorded(stored, key: key, in: store, session: note.session, then: done)
             }

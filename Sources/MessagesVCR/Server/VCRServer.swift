@@ -28,8 +28,7 @@ public final class VCRServer: Service, Sendable {
     /// Faults queued by `POST /__vcr/faults`.
     public let faults = FaultQueue()
     let engine: ReplayEngine
-    private let upstream: UpstreamClient
-    /// The hot path's upstream connections (passthrough and record mode, plain-HTTP upstream).
+    /// The upstream's connections (nil in replay mode).
     private let upstreamPool: UpstreamChannelPool?
     private let logger: Logger
     private let onReady: @Sendable (Ready) async -> Void
@@ -74,11 +73,12 @@ public final class VCRServer: Service, Sendable {
             throw ServeOptionError(error.message)
         }
         engine = ReplayEngine(rules: options.rules, onExhausted: options.onExhausted)
-        let readTimeout = options.upstreamReadTimeoutSeconds.map { TimeAmount.nanoseconds(Int64($0 * 1e9)) }
-        upstream = UpstreamClient(
-            target: options.upstream, firstByteTimeout: .nanoseconds(Int64(options.firstByteTimeoutSeconds * 1e9)),
-            readTimeout: readTimeout, extraTrustRoots: try Self.trustRoots(options.upstreamCAFile))
-        upstreamPool = options.mode.forwards ? UpstreamChannelPool(target: options.upstream) : nil
+        let trustRoots = try Self.trustRoots(options.upstreamCAFile)
+        do {
+            upstreamPool = options.mode.forwards ? try UpstreamChannelPool(target: options.upstream, extraTrustRoots: trustRoots) : nil
+        } catch {
+            throw ServeOptionError("cannot set up TLS for \(options.upstream): \(error)")
+        }
     }
 
     /// The certificates of `--upstream-ca`, read once at start.
@@ -109,7 +109,7 @@ public final class VCRServer: Service, Sendable {
     /// Listens until the surrounding service group shuts down gracefully, then closes the upstream client.
     public func run() async throws {
         let server = ServerContext(
-            options: options, registry: registry, engine: engine, upstream: upstream, journal: journal, misses: misses, stats: stats,
+            options: options, registry: registry, engine: engine, journal: journal, misses: misses, stats: stats,
             coverage: coverage, faults: faults, upstreamPool: upstreamPool, logger: logger)
         let responder = VCRResponder(server: server)
         var frameworkLogger = logger
@@ -140,11 +140,9 @@ public final class VCRServer: Service, Sendable {
         do {
             try await app.run()
         } catch {
-            await upstream.shutdown()
             upstreamPool?.closeIdle()
             throw ServeOptionError.listenFailure(host: options.host, port: options.port, error: error) ?? error
         }
-        await upstream.shutdown()
         upstreamPool?.closeIdle()
         try await finishReport()
     }

@@ -2,15 +2,18 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
-/// Keep-alive connections to a plain-HTTP upstream, kept per event loop, so that a request read on
-/// one loop is forwarded and answered on that loop with no thread hop: the forwarding path of
-/// ``ForwardRelay``. (HTTPS upstreams, and requests the hot path leaves to Hummingbird, go through
-/// ``UpstreamClient``.)
+/// The one upstream client: keep-alive HTTP/1.1 connections to the upstream (plain or TLS), kept
+/// per event loop, so that a request read on one loop is forwarded and answered on that loop with
+/// no thread hop. ``ForwardRelay`` sends every forwarded request through it, whichever executor
+/// carries the forwarding out.
 final class UpstreamChannelPool: Sendable {
-    /// Where requests go (`http` only).
+    /// Where requests go.
     let target: UpstreamTarget
     private let connectTimeout: TimeAmount
+    /// For an `https` upstream: the system's trust store plus `--upstream-ca`'s certificates.
+    private let tls: NIOSSLContext?
     /// Idle connections by event loop; each list is only touched on its own loop.
     private let idle = NIOLockedValueBox<[ObjectIdentifier: NIOLoopBound<IdleList>]>([:])
     /// At most this many idle connections are kept per loop.
@@ -20,11 +23,20 @@ final class UpstreamChannelPool: Sendable {
         var connections: [UpstreamConnection] = []
     }
 
-    /// A pool for `target`, or nil when it is not plain HTTP.
-    init?(target: UpstreamTarget, connectTimeout: TimeAmount = .seconds(5)) {
-        guard target.scheme == "http" else { return nil }
+    /// A pool for `target`.
+    /// - Parameter extraTrustRoots: certificates an `https` upstream may present, trusted besides the system's.
+    /// - Throws: NIOSSL's error when the TLS context cannot be made.
+    init(target: UpstreamTarget, connectTimeout: TimeAmount = .seconds(5), extraTrustRoots: [NIOSSLCertificate] = []) throws {
         self.target = target
         self.connectTimeout = connectTimeout
+        if target.scheme == "https" {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.applicationProtocols = ["http/1.1"]
+            if !extraTrustRoots.isEmpty { configuration.additionalTrustRoots = [.certificates(extraTrustRoots)] }
+            tls = try NIOSSLContext(configuration: configuration)
+        } else {
+            tls = nil
+        }
     }
 
     /// Sends a request on a connection of `loop` (an idle one if there is one) and reports the
@@ -39,11 +51,17 @@ final class UpstreamChannelPool: Sendable {
         }
         let connection = UpstreamConnection(pool: self)
         let bound = NIOLoopBound((connection: connection, delegate: delegate), eventLoop: loop)
+        let tls = self.tls, host = target.host
         ClientBootstrap(group: loop)
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        // SNI only for names: an IP literal is not a server name.
+                        let name = host.contains(":") || host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : host
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: name))
+                    }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(bound.value.connection)
                 }
@@ -55,8 +73,7 @@ final class UpstreamChannelPool: Sendable {
                 case .success:
                     connection.start(head: head, body: body, limits: limits, delegate: delegate)
                 case .failure(let error):
-                    var reason = UpstreamClient.reason(error)
-                    if case ChannelError.connectTimeout = error { reason = "connect timeout" }
+                    let reason = UpstreamFailure.reason(error)
                     delegate.upstreamFailed(VCRError.upstreamUnreachable(upstream: self.target.description, reason: reason), headSeen: false)
                 }
             }

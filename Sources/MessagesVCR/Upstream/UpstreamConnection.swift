@@ -15,7 +15,7 @@ protocol UpstreamExchangeDelegate: AnyObject {
     func upstreamEnd()
     /// The exchange failed: before the head (`headSeen` false: nothing reached the client yet) or
     /// after it (the body was cut). The error is a ``VCRError`` before the head; after it, one
-    /// ``UpstreamClient/reason(_:)`` describes.
+    /// ``UpstreamFailure/reason(_:)`` describes.
     func upstreamFailed(_ error: any Error, headSeen: Bool)
 }
 
@@ -138,7 +138,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail(context: context, reason: UpstreamClient.reason(error))
+        fail(context: context, reason: UpstreamFailure.reason(error))
         context.close(promise: nil)
     }
 
@@ -152,7 +152,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
             pool.send(head: exchange.head, body: exchange.body, limits: exchange.limits, on: context.eventLoop, to: delegate, reuse: false)
             return
         }
-        let error: any Error = headSeen ? UpstreamCut(reason: reason) : VCRError.upstreamUnreachable(upstream: pool.target.description, reason: reason)
+        let error: any Error = headSeen ? UpstreamFailure.Cut(reason: reason) : VCRError.upstreamUnreachable(upstream: pool.target.description, reason: reason)
         delegate.upstreamFailed(error, headSeen: headSeen)
     }
 
@@ -179,7 +179,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
             self.delegate = nil
             self.exchange = nil
             context.close(promise: nil)
-            delegate.upstreamFailed(UpstreamBodyReader.IdleTimeout(seconds: Double(silence.nanoseconds) / 1e9), headSeen: true)
+            delegate.upstreamFailed(UpstreamFailure.IdleTimeout(seconds: Double(silence.nanoseconds) / 1e9), headSeen: true)
         } else if !headSeen {
             self.delegate = nil
             self.exchange = nil
@@ -187,11 +187,5 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
             let seconds = Double(exchange.limits.firstByte.nanoseconds) / 1e9
             delegate.upstreamFailed(VCRError.upstreamTimeout(upstream: pool.target.description, seconds: seconds), headSeen: false)
         }
-    }
-
-    /// The body stopped: the upstream closed or failed after its head.
-    struct UpstreamCut: Error, CustomStringConvertible {
-        var reason: String
-        var description: String { reason }
     }
 }

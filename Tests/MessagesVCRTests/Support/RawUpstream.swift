@@ -79,7 +79,8 @@ private final class RawReplyHandler: ChannelInboundHandler, @unchecked Sendable 
         case .reset:
             if let provider = context.channel as? any SocketOptionProvider {
                 let close = context.eventLoop.makePromise(of: Void.self)
-                provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in context.channel.close(promise: close) }
+                let channel = context.channel
+                provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: close) }
             } else {
                 context.close(promise: nil)
             }
