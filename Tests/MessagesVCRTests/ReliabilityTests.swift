@@ -129,8 +129,9 @@ struct ReliabilityTests {
             let started = Date()
             let headerless = try SlowSocket(port: port)
             try headerless.send("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-            #expect(await headerless.waitForClose(seconds: 8), "a half-sent head is closed by the idle timeout")
-            #expect(Date().timeIntervalSince(started) < 7)
+            // How soon after the 3 s the close comes is the machine's load; that it does not come before is ours.
+            #expect(await headerless.waitForClose(seconds: 30), "a half-sent head is closed by the idle timeout")
+            #expect(Date().timeIntervalSince(started) > 2.5, "closed before the idle timeout")
 
             let slowBody = try SlowSocket(port: port)
             try slowBody.send("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{")

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import MessagesVCR
 import NIOConcurrencyHelpers
 import Testing
@@ -85,5 +86,73 @@ extension LoadSensitiveTests {
                 }
             }
         }
+
+        @Test("a cassette that takes long to open (another process holds its lock) stalls only its own request: 20 paced replays stay on schedule meanwhile")
+        func slowOpenStallsNoOne() async throws {
+            let (dir, body, recorded) = try await Self.recordPacedStream()
+            let chunks = recorded.response.chunks
+            let locked = try FileLock(path: dir + "/slow.sqlite")
+            defer { locked.release() }
+            try await replaySession(directory: dir) { port, server in
+                let slow = Task {
+                    let result = try await TestClient.send(port: port, path: "/c/slow/v1/messages", body: body)
+                    return (result.status, ContinuousClock.now)
+                }
+                // The slow cassette is being opened (its request is past the reading) before the streams start.
+                #expect(try await eventually { server.stats.snapshot.requests >= 1 })
+                try await Task.sleep(for: .milliseconds(100))
+                let lateness = try await withThrowingTaskGroup(of: Double.self) { group in
+                    for i in 0..<20 {
+                        group.addTask {
+                            let result = try await TestClient.send(port: port, headers: [("x-vcr-session", "s\(i)")], body: body)
+                            #expect(result.body == recorded.response.body)
+                            return zip(result.arrivals, chunks).map { Double($0) - Double($1.offsetNanos) }.max() ?? 0
+                        }
+                    }
+                    return try await group.reduce(into: [Double]()) { $0.append($1) }
+                }
+                let released = ContinuousClock.now
+                locked.release()
+                let (status, answered) = try await slow.value
+                // Had the open waited on an event loop (or held the registry while it waited), the
+                // streams would have waited for the release, which comes only after they ended.
+                #expect(answered > released, "the slow cassette's request was answered while its file was still locked")
+                #expect(status == 404, "an empty cassette: a miss")
+                #expect(lateness.count == 20)
+                #expect(lateness.allSatisfy { $0 < 5e9 }, "latest chunks \(lateness.map { Int($0 / 1e6) }) ms behind their offsets")
+            }
+        }
+    }
+}
+
+/// Holds an exclusive SQLite lock on a file (as another process writing it would) until released,
+/// or for `atMost` seconds (so that a server that waits on it cannot hang the test).
+final class FileLock: Sendable {
+    private let released = DispatchSemaphore(value: 0)
+    private let done = DispatchSemaphore(value: 0)
+    private let once = NIOLockedValueBox(false)
+
+    init(path: String, atMost seconds: Double = 15) throws {
+        let locked = DispatchSemaphore(value: 0)
+        let queue = try DatabaseQueue(path: path)
+        let (released, done) = (released, done)
+        Thread {
+            try? queue.writeWithoutTransaction { db in
+                try db.execute(sql: "BEGIN EXCLUSIVE")
+                locked.signal()
+                _ = released.wait(timeout: .now() + seconds)
+                try db.execute(sql: "COMMIT")
+            }
+            try? queue.close()
+            done.signal()
+        }.start()
+        locked.wait()
+    }
+
+    /// Lets go of the lock (once) and waits until it is let go.
+    func release() {
+        guard once.withLockedValue({ let first = !$0; $0 = true; return first }) else { return }
+        released.signal()
+        done.wait()
     }
 }

@@ -32,13 +32,13 @@ struct InspectorRoutes: Sendable {
         case 0 where rest.isEmpty:
             return HTTPConversions.response(status: 308, headers: HeaderList(pairs: [("Location", "/__vcr/ui/")]), body: [])
         case 0:
-            return try await page(IndexPage(server: server, cassette: try cassette(query), query: query).render())
+            return try await page(IndexPage(server: server, cassette: try await cassette(query), query: query).render())
         case 2 where parts[0] == "interactions":
-            let (reference, store) = try cassette(query)
+            let (reference, store) = try await cassette(query)
             let shown = try await interaction(parts[1], in: store)
             return page(InteractionPage(interaction: shown, cassette: reference.name, host: host).render())
         case 3 where parts[0] == "interactions" && parts[2] == "raw":
-            let (_, store) = try cassette(query)
+            let (_, store) = try await cassette(query)
             let interaction = try await interaction(parts[1], in: store)
             return HTTPConversions.response(
                 status: 200, headers: HeaderList(pairs: [("Content-Type", "text/plain; charset=utf-8"), ("X-Content-Type-Options", "nosniff")]),
@@ -49,7 +49,7 @@ struct InspectorRoutes: Sendable {
             }
             return page(MissPage(miss: miss).render())
         case 1 where parts[0] == "compare":
-            let (reference, store) = try cassette(query)
+            let (reference, store) = try await cassette(query)
             guard let a = query["a"], let b = query["b"] else { throw VCRError.badRequest("compare needs ?a=ID&b=ID") }
             return page(ComparePage(a: try await interaction(a, in: store), b: try await interaction(b, in: store), cassette: reference.name).render())
         default:
@@ -62,11 +62,11 @@ struct InspectorRoutes: Sendable {
     }
 
     /// `?cassette=NAME`, else the server's cassette, opened for reading.
-    private func cassette(_ query: [String: String]) throws -> (CassetteRegistry.CassetteReference, CassetteStore?) {
+    private func cassette(_ query: [String: String]) async throws -> (CassetteRegistry.CassetteReference, CassetteStore?) {
         let registry = server.registry
         let reference = try query["cassette"].map { try registry.reference(named: $0, forWriting: false) } ?? registry.defaultCassette
         do {
-            return (reference, try registry.store(for: reference, mode: .existing))
+            return (reference, try await registry.openedStore(for: reference, mode: .existing))
         } catch VCRError.cassetteNotFound where query["cassette"] == nil {
             return (reference, nil)
         }

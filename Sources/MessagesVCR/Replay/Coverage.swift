@@ -61,7 +61,7 @@ public final class Coverage: Sendable {
         for path in uses.keys.sorted() {
             let use = uses[path]!
             let reference = CassetteRegistry.CassetteReference(name: use.name, path: path)
-            let ids = (try? await registry.store(for: reference, mode: .existing).ids()) ?? []
+            let ids = (try? await registry.openedStore(for: reference, mode: .existing).ids()) ?? []
             let used = ids.filter { use.counts[$0] != nil }
             let unused = ids.filter { use.counts[$0] == nil }
             totals.used += used.count

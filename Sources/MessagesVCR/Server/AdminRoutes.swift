@@ -48,7 +48,7 @@ struct AdminRoutes: Sendable {
             throw VCRError.badRequest("POST /__vcr/synth: \(error.description)")
         }
         let reference = try cassetteName.map { try registry.reference(named: $0, forWriting: true) } ?? registry.defaultCassette
-        let store = try registry.store(for: reference, mode: .createIfMissing)
+        let store = try await registry.openedStore(for: reference, mode: .createIfMissing)
         guard !store.isReadOnly else { throw VCRError.cassetteReadOnly(path: store.path) }
         let added = try await SynthesisLoader.add(script, to: store)
         await engine.synthesized(added, in: store)

@@ -33,7 +33,7 @@ struct PlanRunner: Sendable {
         case .store(let cassette, let mode):
             let registry = server.registry
             do {
-                _ = try await NIOThreadPool.singleton.runIfActive { try registry.store(for: cassette, mode: mode) }
+                _ = try await registry.openedStore(for: cassette, mode: mode)
             } catch VCRError.cassetteNotFound where cassette == registry.defaultCassette {
                 known.storeMissing = true
             }

@@ -130,7 +130,7 @@ public final class VCRServer: Service, Sendable {
                 await onReady(Ready(port: port, line: line))
                 // Index the default cassette now, not on the first request (a large one takes a moment).
                 if options.mode == .replay || options.mode == .auto,
-                    let store = try? registry.store(for: registry.defaultCassette, mode: .existing)
+                    let store = try? await registry.openedStore(for: registry.defaultCassette, mode: .existing)
                 {
                     Task { _ = try? await engine.index(for: store) }
                 }

@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import NIOPosix
 
 /// The cassettes a server has open: the default one and any selected with `/c/NAME/`.
 /// Each file is opened once and shared by every request that uses it.
@@ -7,7 +8,11 @@ public final class CassetteRegistry: Sendable {
     public let defaultCassette: CassetteReference
     /// Resolves `/c/NAME/` names.
     public let locator: CassetteLocator
+    /// The stores open so far. Its lock is only ever held for a lookup or an insert, never while
+    /// a file is opened: the decision looks here from the event loops.
     private let open = NIOLockedValueBox<[String: CassetteStore]>([:])
+    /// One gate per path, so that a file is opened (and migrated) once, by one thread at a time.
+    private let opening = NIOLockedValueBox<[String: NIOLock]>([:])
 
     /// A cassette by name and path, not necessarily open or existing.
     public struct CassetteReference: Sendable, Equatable {
@@ -50,12 +55,29 @@ public final class CassetteRegistry: Sendable {
     }
 
     /// The open store for `reference`, opening (and with `.createIfMissing`, creating) it on first use.
+    ///
+    /// Opening is file I/O (SQLite's open, a migration, waiting out another process's lock): this
+    /// blocks its thread. Call it at startup or on a thread pool; from async code, use
+    /// ``openedStore(for:mode:)``.
     public func store(for reference: CassetteReference, mode: CassetteStore.OpenMode) throws -> CassetteStore {
-        try open.withLockedValue { stores in
-            if let store = stores[reference.path] { return store }
+        if let store = openStore(for: reference) { return store }
+        let gate = opening.withLockedValue { gates in
+            if let gate = gates[reference.path] { return gate }
+            let gate = NIOLock()
+            gates[reference.path] = gate
+            return gate
+        }
+        return try gate.withLock {
+            if let store = openStore(for: reference) { return store }
             let store = try CassetteStore(path: reference.path, mode: mode, name: reference.name, maxBytes: maxCassetteBytes)
-            stores[reference.path] = store
+            open.withLockedValue { $0[reference.path] = store }
             return store
         }
+    }
+
+    /// ``store(for:mode:)`` on NIO's thread pool: the caller's thread (an event loop, a Swift task) never waits on the file.
+    public func openedStore(for reference: CassetteReference, mode: CassetteStore.OpenMode) async throws -> CassetteStore {
+        if let store = openStore(for: reference) { return store }
+        return try await NIOThreadPool.singleton.runIfActive { try self.store(for: reference, mode: mode) }
     }
 }
