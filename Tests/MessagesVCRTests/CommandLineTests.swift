@@ -100,4 +100,4 @@ struct CommandLineTests {
     }
 }
 
-import MessagesVCR
+@testable import MessagesVCR

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import MessagesVCR
+@testable import MessagesVCR
 import Testing
 
 /// An upstream may answer before it has read the whole request (Go's net/http, nginx or a proxy

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import MessagesVCR
+@testable import MessagesVCR
 import Testing
 
 /// One error boundary: whatever a route throws reaches the client as an Anthropic-shaped error,

@@ -1,5 +1,5 @@
 import Foundation
-import MessagesVCR
+@testable import MessagesVCR
 import Testing
 
 /// `--flavor` / `x-vcr-flavor`: one cassette replayed as Ollama or as the real Anthropic API.

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import MessagesVCR
+@testable import MessagesVCR
 import Testing
 
 /// The forwarding hot path: passthrough and record requests relayed on the connection's event loop

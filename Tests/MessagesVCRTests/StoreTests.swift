@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import MessagesVCR
+@testable import MessagesVCR
 import Testing
 
 @Suite("Cassette store")

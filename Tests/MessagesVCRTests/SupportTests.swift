@@ -1,5 +1,5 @@
 import Foundation
-import MessagesVCR
+@testable import MessagesVCR
 import Testing
 
 @Suite("SHA-256")

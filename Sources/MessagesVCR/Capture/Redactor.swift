@@ -13,11 +13,11 @@ public struct Redactor: Sendable {
     public static let placeholder = "[REDACTED]"
 
     /// The built-in patterns: `sk-ant-` keys, and the token of a `Bearer` credential.
-    public static let builtIn = [#"sk-ant-[A-Za-z0-9_\-]{6,}"#, #"(?<=Bearer )[A-Za-z0-9._~+/=\-]{8,}"#]
+    static let builtIn = [#"sk-ant-[A-Za-z0-9_\-]{6,}"#, #"(?<=Bearer )[A-Za-z0-9._~+/=\-]{8,}"#]
 
     private let patterns: [NSRegularExpressionBox]
     /// The patterns in force, as given.
-    public let sources: [String]
+    let sources: [String]
     /// True when only the built-in patterns are in force: a body without `sk-ant-` or `Bearer `
     /// then needs no regex at all (the common case, and the hot path of every request).
     private let builtInOnly: Bool
@@ -42,7 +42,7 @@ public struct Redactor: Sendable {
     }
 
     /// The byte ranges of `bytes` that hold secrets, in order, not overlapping.
-    public func secrets(in bytes: [UInt8]) -> [Range<Int>] {
+    func secrets(in bytes: [UInt8]) -> [Range<Int>] {
         guard !bytes.isEmpty else { return [] }
         if builtInOnly, !Self.contains(bytes, "sk-ant-"), !Self.contains(bytes, "Bearer ") { return [] }
         var found: [Range<Int>] = []

@@ -3,7 +3,7 @@
 ///
 /// Lines end with `\n`, `\r\n` or `\r` (a `\r` at a chunk's end waits for the next chunk);
 /// a blank line ends a frame. `event:` names it; `data:` lines are kept byte for byte.
-public struct SSEFrameParser: Sendable {
+struct SSEFrameParser: Sendable {
     private var scanned = 0
     private var lineStart = 0
     private var frameStart: Int?
@@ -18,7 +18,7 @@ public struct SSEFrameParser: Sendable {
     /// - Parameters:
     ///   - body: the whole body received so far (it only ever grows).
     ///   - offsetNanos: arrival offset of the newest chunk, stamped on the frames it completes.
-    public mutating func consume(_ body: [UInt8], offsetNanos: UInt64) -> [SSEFrame] {
+    mutating func consume(_ body: [UInt8], offsetNanos: UInt64) -> [SSEFrame] {
         var frames: [SSEFrame] = []
         var i = scanned
         while i < body.count {

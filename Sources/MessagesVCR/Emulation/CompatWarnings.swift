@@ -4,9 +4,9 @@ import NIOConcurrencyHelpers
 /// The request features Ollama silently ignores or handles differently from Anthropic's API
 /// (reference §9): sent to the client as `x-vcr-compat: tool_choice; metadata; …` and logged once
 /// per kind, so a user learns why their `tool_choice` did nothing.
-public final class CompatWarnings: Sendable {
+final class CompatWarnings: Sendable {
     /// A request feature Ollama ignores or treats differently; the raw value is the header's word.
-    public enum Feature: String, Sendable, CaseIterable {
+    enum Feature: String, Sendable, CaseIterable {
         case toolChoice = "tool_choice"
         case metadata
         case cacheControl = "cache_control"
@@ -49,7 +49,7 @@ public final class CompatWarnings: Sendable {
     public init() {}
 
     /// The features of `body` that Ollama ignores or treats differently, in declaration order.
-    public static func features(of body: JSONValue) -> [Feature] {
+    static func features(of body: JSONValue) -> [Feature] {
         guard let members = body.objectMembers else { return [] }
         var found = Set<Feature>()
         for member in members where member.value != .null {
@@ -92,7 +92,7 @@ public final class CompatWarnings: Sendable {
     }
 
     /// The header value for a parsed request `body` (nil when there is nothing to say), logging each kind the first time.
-    public func headerValue(for body: JSONValue?, logger: Logger) -> String? {
+    func headerValue(for body: JSONValue?, logger: Logger) -> String? {
         guard let value = body else { return nil }
         let features = Self.features(of: value)
         guard !features.isEmpty else { return nil }

@@ -2,7 +2,7 @@
 /// chunking. Parsed from the `answer` of a synthesis script entry.
 public struct OllamaAnswer: Sendable {
     /// One content block of the answer.
-    public enum Block: Sendable, Equatable {
+    enum Block: Sendable, Equatable {
         case thinking(String)
         case text(String)
         /// A tool call: its name, its input object (top-level key order kept) and, optionally, a fixed
@@ -11,19 +11,19 @@ public struct OllamaAnswer: Sendable {
     }
 
     /// The blocks, in the order the script gives them (Ollama's output puts thinking, text, tools).
-    public var blocks: [Block] = []
+    var blocks: [Block] = []
     /// `stop_reason`; default `tool_use` when there is a tool call, else `end_turn`.
-    public var stopReason: String?
+    var stopReason: String?
     /// Final `usage.input_tokens`; default: the `message_start` estimate.
-    public var inputTokens: Int?
+    var inputTokens: Int?
     /// Final `usage.output_tokens`; default: answer bytes / 4.
-    public var outputTokens: Int?
+    var outputTokens: Int?
     /// Milliseconds before the first event (model load and prompt evaluation: nothing is sent meanwhile).
-    public var ttftMillis: Double = 300
+    var ttftMillis: Double = 300
     /// Milliseconds between deltas.
     public var gapMillis: Double = 30
     /// Characters of text or thinking per delta.
-    public var chunkCharacters: Int = 8
+    var chunkCharacters: Int = 8
     /// Instead of a message: an error Ollama's chat handler returns before the first chunk.
     public var error: (status: Int, message: String)?
 
@@ -35,11 +35,11 @@ public struct OllamaAnswer: Sendable {
     }
 
     /// Creates an answer from its parts.
-    public init(blocks: [Block]) { self.blocks = blocks }
+    init(blocks: [Block]) { self.blocks = blocks }
 
     /// Parses an `answer` object: `{"content": [blocks], "stop_reason", "usage", "pacing": {"ttft_ms",
     /// "gap_ms" | "tokens_per_second"}, "chunk_chars"}` or `{"error": {"status", "message"}}`.
-    public init(json: JSONValue, defaults: JSONValue? = nil) throws {
+    init(json: JSONValue, defaults: JSONValue? = nil) throws {
         if let error = json["error"] {
             guard let status = error["status"]?.intValue, let message = error["message"]?.stringValue else {
                 throw ParseError("answer.error needs a numeric status and a string message")

@@ -1,6 +1,6 @@
 /// An answer Ollama gives whatever its models: routing (gin's 404/405/307), `GET /`, and request
 /// validation (reference §1, §2). Byte for byte: status, content type, body, newline or not.
-public struct EmulatedAnswer: Sendable, Equatable {
+struct EmulatedAnswer: Sendable, Equatable {
     /// HTTP status.
     public var status: Int
     /// Headers (the server adds `Date` and `Content-Length`).
@@ -8,11 +8,11 @@ public struct EmulatedAnswer: Sendable, Equatable {
     /// Body bytes.
     public var body: [UInt8]
     /// What was emulated, for the journal and the log (`route`, `validation: …`).
-    public var reason: String
+    var reason: String
 }
 
 /// Decides whether Ollama would answer a request without consulting a model, and how.
-public enum OllamaEmulator {
+enum OllamaEmulator {
     /// Paths Ollama routes (besides everything under `/api/`); anything else is gin's 404.
     static let routedPaths: Set<String> = [
         "/", "/v1/messages", "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/models", "/v1/responses",

@@ -3,9 +3,9 @@
 /// `max_tokens is required and must be positive`, `messages is required`, then the conversion
 /// errors (image sources, base64 data, `tool_use` without `id` or `name`, tool schemas).
 /// These answers need no model and no recording.
-public enum OllamaRequestValidator {
+enum OllamaRequestValidator {
     /// The 400 message Ollama would give `body`, or nil when Ollama would pass it on to the model.
-    public static func rejection(of body: [UInt8]) -> String? {
+    static func rejection(of body: [UInt8]) -> String? {
         let value: JSONValue
         do {
             value = try JSONParser.parseFirstValue(body).value

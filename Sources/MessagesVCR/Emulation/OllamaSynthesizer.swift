@@ -2,9 +2,9 @@
 /// stream for `stream:true` requests (event order and framing, one flushed write per event, Go-style
 /// JSON, the `message_start` input-token estimate, one complete `input_json_delta` per tool call,
 /// no ping) or the JSON message with its trailing newline, with seeded `msg_`/`call_` ids.
-public struct OllamaSynthesizer {
+struct OllamaSynthesizer {
     /// Where ids come from.
-    public var generator: SeededGenerator
+    var generator: SeededGenerator
 
     /// Creates a synthesizer drawing ids from `generator`.
     public init(generator: SeededGenerator) { self.generator = generator }

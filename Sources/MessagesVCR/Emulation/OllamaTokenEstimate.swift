@@ -1,13 +1,13 @@
 /// Ollama's request-based token estimate (`anthropic.EstimateInputTokens`, reference §4.4) and its
 /// re-encoding of tool inputs (§5.2).
-public enum OllamaTokenEstimate {
+enum OllamaTokenEstimate {
     /// The `message_start` `input_tokens`: UTF-8 bytes of the system prompt, each message's role and
     /// text/thinking, tool_use/tool_result blocks re-serialised, and each tool's name, description and
     /// schema, divided by 4 (at least 1 when there is a message or a system prompt).
     ///
     /// Two approximations: the blocks are re-serialised in the client's key order (Go uses its struct
     /// order) and the schema is measured compact (Go uses the bytes as sent).
-    public static func inputTokens(_ request: JSONValue) -> Int {
+    static func inputTokens(_ request: JSONValue) -> Int {
         var total = 0
         let system = request["system"]
         if let text = system?.stringValue { total += text.utf8.count }
@@ -34,7 +34,7 @@ public enum OllamaTokenEstimate {
 
     /// A tool input as Ollama re-encodes it: top-level keys in the model's order, nested object keys
     /// sorted (Go maps), numbers through float64 (`1.0` → `1`, `1e21` → `1e+21`).
-    public static func goToolInput(_ input: JSONValue) -> JSONValue {
+    static func goToolInput(_ input: JSONValue) -> JSONValue {
         guard case .object(let members) = input else { return goValue(input) }
         return .object(members.map { JSONMember($0.key, goValue($0.value)) })
     }

@@ -1,6 +1,6 @@
 /// SplitMix64: a small, fast, seedable generator, so the same synthesis script always gives the
 /// same ids.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
+struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     /// A generator whose sequence is fixed by `seed`.
@@ -16,10 +16,10 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// An Ollama message id: `msg_` + 24 lowercase hex.
-    public mutating func messageID() -> String { RandomID.hex(prefix: "msg", byteCount: 12, using: &self) }
+    mutating func messageID() -> String { RandomID.hex(prefix: "msg", byteCount: 12, using: &self) }
 
     /// An Ollama tool-call id: `call_` + 8 of `[a-z0-9]` (reference §5.2).
-    public mutating func toolCallID() -> String {
+    mutating func toolCallID() -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
         return "call_" + String((0..<8).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] })
     }

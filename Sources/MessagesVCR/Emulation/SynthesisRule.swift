@@ -21,9 +21,9 @@ public struct SynthesisRule: Sendable {
     /// Order among the cassette's rules: the first matching rule wins.
     public var seq: Int
     /// Seeds the ids of generated answers (with the request's canonical body).
-    public var seed: UInt64
+    var seed: UInt64
     /// The rule as written: `when`, `answer` and optional `defaults`.
-    public let definition: JSONValue
+    let definition: JSONValue
     /// The answer, parsed once.
     private let answer: OllamaAnswer
 

@@ -18,7 +18,7 @@ import Foundation
 /// its own position.
 public struct SynthesisScript: Sendable {
     /// One scripted exchange.
-    public struct Entry: Sendable {
+    struct Entry: Sendable {
         /// The request body.
         public var request: JSONValue
         /// The request path (default `/v1/messages`).
@@ -30,9 +30,9 @@ public struct SynthesisScript: Sendable {
     }
 
     /// The seed ids are drawn from.
-    public var seed: UInt64
+    var seed: UInt64
     /// The exact exchanges, in order.
-    public var entries: [Entry]
+    var entries: [Entry]
     /// The rules (entries with `when` instead of `request`), in order.
     public var rules: [SynthesisRule]
 
@@ -49,7 +49,7 @@ public struct SynthesisScript: Sendable {
     }
 
     /// Parses a script already read as JSON (`POST /__vcr/synth`).
-    public init(document: JSONValue) throws {
+    init(document: JSONValue) throws {
         let seed = document["seed"]?.intValue.map { UInt64(truncatingIfNeeded: $0) } ?? 0
         self.seed = seed
         guard let items = document["interactions"]?.arrayValue else { throw OllamaAnswer.ParseError("\"interactions\" must be an array") }

@@ -1,6 +1,6 @@
 /// The Anthropic error envelope, `{"type":"error","error":{"type":…,"message":…},"request_id":"req_…"}`,
 /// in the key order Ollama's `anthropic.NewError` uses.
-public enum AnthropicErrorBody {
+enum AnthropicErrorBody {
     /// The compact JSON bytes of an error envelope (no trailing newline).
     /// - Parameters:
     ///   - type: Anthropic's `error.type`, e.g. `invalid_request_error`.
@@ -22,7 +22,7 @@ public enum AnthropicErrorBody {
     }
 
     /// Anthropic's `error.type` for an HTTP status, as Ollama maps it (`anthropic.NewError`).
-    public static func ollamaErrorType(forStatus status: Int) -> String {
+    static func ollamaErrorType(forStatus status: Int) -> String {
         switch status {
         case 400: return "invalid_request_error"
         case 401: return "authentication_error"

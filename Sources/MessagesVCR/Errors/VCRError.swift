@@ -47,7 +47,7 @@ public enum VCRError: Error, Sendable, Equatable {
     }
 
     /// Anthropic's `error.type` for this error.
-    public var errorType: String {
+    var errorType: String {
         switch self {
         case .invalidCassetteName, .badRequest: return "invalid_request_error"
         case .unauthorized: return "authentication_error"

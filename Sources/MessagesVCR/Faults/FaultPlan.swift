@@ -13,25 +13,25 @@
 /// Events and bytes are counted in the recorded stream.
 public struct FaultPlan: Sendable, Equatable, CustomStringConvertible {
     /// A pause before an event.
-    public struct Stall: Sendable, Equatable {
+    struct Stall: Sendable, Equatable {
         /// How long, in milliseconds.
-        public var milliseconds: Int
+        var milliseconds: Int
         /// How many events go out before it.
-        public var afterEvents: Int
+        var afterEvents: Int
     }
 
     /// Answer with this status instead of the recording.
     public var status: Int?
     /// Close the connection after this many events.
-    public var cutAfterEvents: Int?
+    var cutAfterEvents: Int?
     /// Close the connection after this many bytes.
-    public var cutAfterBytes: Int?
+    var cutAfterBytes: Int?
     /// Pauses.
-    public var stalls: [Stall] = []
+    var stalls: [Stall] = []
     /// An Anthropic error event (`error.type`) after this many events.
-    public var errorEvent: (type: String, afterEvents: Int)?
+    var errorEvent: (type: String, afterEvents: Int)?
     /// Leave `message_stop` out.
-    public var dropMessageStop = false
+    var dropMessageStop = false
     /// The spec as given.
     public let description: String
 
@@ -88,7 +88,7 @@ public struct FaultPlan: Sendable, Equatable, CustomStringConvertible {
     public static func == (lhs: FaultPlan, rhs: FaultPlan) -> Bool { lhs.description == rhs.description }
 
     /// The Anthropic `error.type` for an injected status (Anthropic's own mapping, not Ollama's).
-    public static func errorType(forStatus status: Int) -> String {
+    static func errorType(forStatus status: Int) -> String {
         switch status {
         case 400: return "invalid_request_error"
         case 401: return "authentication_error"

@@ -1,7 +1,7 @@
 import NIOConcurrencyHelpers
 
 /// Faults queued by `POST /__vcr/faults` for the next N requests (of one session, or of any).
-public final class FaultQueue: Sendable {
+final class FaultQueue: Sendable {
     private struct Entry {
         var id: Int
         var plan: FaultPlan
@@ -54,5 +54,5 @@ public final class FaultQueue: Sendable {
     }
 
     /// How many requests still have a queued fault.
-    public var pending: Int { entries.withLockedValue { $0.reduce(0) { $0 + $1.remaining } } }
+    var pending: Int { entries.withLockedValue { $0.reduce(0) { $0 + $1.remaining } } }
 }

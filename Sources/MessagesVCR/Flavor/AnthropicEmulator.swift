@@ -2,18 +2,18 @@ import Foundation
 
 /// Answers the real Anthropic API gives without a model: its header checks, `count_tokens` when no
 /// recording answers it, its model list, its error envelope and headers.
-public enum AnthropicEmulator {
+enum AnthropicEmulator {
     /// The Messages API's route, the one every client sends its conversations to.
-    public static let messagesPath = "/v1/messages"
+    static let messagesPath = "/v1/messages"
     /// The API's token-counting route.
-    public static let countTokensPath = "/v1/messages/count_tokens"
+    static let countTokensPath = "/v1/messages/count_tokens"
 
     /// The API's refusal of a request's headers, or nil when they pass. A key is required (the
     /// documented `x-api-key`, or `Authorization: Bearer` as the current Python SDK sends even an API
     /// key); so is `anthropic-version` (any value: the current SDK sends a newer date than `2023-06-01`).
     /// Which check the API makes first is not known; the key is checked first here.
     /// - Parameter headers: the request headers as received (before secrets are dropped).
-    public static func rejection(path: String, headers: HeaderList) -> EmulatedAnswer? {
+    static func rejection(path: String, headers: HeaderList) -> EmulatedAnswer? {
         guard path.hasPrefix("/v1/") else { return nil }
         let key = headers["x-api-key"].map { !$0.isEmpty } ?? false
         let bearer = headers["authorization"].map { $0.lowercased().hasPrefix("bearer ") && $0.count > 7 } ?? false
@@ -30,7 +30,7 @@ public enum AnthropicEmulator {
 
     /// `POST /v1/messages/count_tokens` answered with an estimate (no recording answers it): Ollama's
     /// own request-based estimate (UTF-8 bytes of the prompt's text over 4), as `{"input_tokens":N}`.
-    public static func countTokens(body: [UInt8]) -> EmulatedAnswer {
+    static func countTokens(body: [UInt8]) -> EmulatedAnswer {
         guard case .object(let members)? = try? JSONParser.parse(body) else {
             return error(status: 400, type: "invalid_request_error", message: "The request body is not valid JSON.", reason: "validation: body")
         }
@@ -45,7 +45,7 @@ public enum AnthropicEmulator {
 
     /// `GET /v1/models` in the API's list shape, the cassette's models newest first.
     /// - Parameter models: each model name with when it was first recorded.
-    public static func models(_ models: [(name: String, firstRecorded: Date)]) -> EmulatedAnswer {
+    static func models(_ models: [(name: String, firstRecorded: Date)]) -> EmulatedAnswer {
         let sorted = models.sorted { $0.firstRecorded > $1.firstRecorded }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
@@ -65,7 +65,7 @@ public enum AnthropicEmulator {
     }
 
     /// A route the API does not serve, or one messages-vcr cannot answer for it (Batches, Files).
-    public static func notFound(method: String, path: String) -> EmulatedAnswer {
+    static func notFound(method: String, path: String) -> EmulatedAnswer {
         error(status: 404, type: "not_found_error", message: "Not Found", reason: "route \(method) \(path)")
     }
 
@@ -76,7 +76,7 @@ public enum AnthropicEmulator {
 
     /// An answer as the API sends it: a fresh `request-id` header, and an error envelope's
     /// `request_id` naming the same id (compact, no trailing newline).
-    public static func stamped(headers: HeaderList, body: [UInt8]) -> (headers: HeaderList, body: [UInt8]) {
+    static func stamped(headers: HeaderList, body: [UInt8]) -> (headers: HeaderList, body: [UInt8]) {
         let id = AnthropicIDs.requestID()
         var headers = headers
         headers.fields.removeAll { $0.name.lowercased() == "request-id" }
@@ -89,7 +89,7 @@ public enum AnthropicEmulator {
 
     /// The headers the API sends with an error of `status`: JSON, and whether the SDKs should retry
     /// (`x-should-retry`, which they obey before looking at the status; `retry-after` on 429 and 529).
-    public static func errorHeaders(status: Int) -> HeaderList {
+    static func errorHeaders(status: Int) -> HeaderList {
         var headers = HeaderList(pairs: [("Content-Type", "application/json")])
         let retry = status == 408 || status == 409 || status == 429 || status >= 500
         headers.fields.append(.init(name: "x-should-retry", value: retry ? "true" : "false"))

@@ -11,14 +11,14 @@ import Foundation
 ///   hash tells such an id from one the real API minted;
 /// - a real `toolu_01…` becomes `call_` + 8 characters of its hash (one way; matching maps the
 ///   recorded request's ids the same way, so both sides meet).
-public enum AnthropicIDs {
+enum AnthropicIDs {
     static let base58 = Array("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz".utf8)
     private static let lowerAlphanumeric = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
     private static let toolPrefix = "toolu_01"
     private static let callPrefix = "call_"
 
     /// The `toolu_01…` id (30 characters) for Ollama's `call_XXXXXXXX`; other ids are returned as they are.
-    public static func toolUseID(fromCall id: String) -> String {
+    static func toolUseID(fromCall id: String) -> String {
         let bytes = Array(id.utf8)
         guard bytes.count == callPrefix.utf8.count + 8, id.hasPrefix(callPrefix) else { return id }
         var carried: [UInt8] = []
@@ -35,7 +35,7 @@ public enum AnthropicIDs {
 
     /// Ollama's `call_…` id for a `toolu_…` id: the carried one for an id ``toolUseID(fromCall:)``
     /// made, else `call_` + 8 characters of the id's hash. Other ids are returned as they are.
-    public static func callID(fromToolUse id: String) -> String {
+    static func callID(fromToolUse id: String) -> String {
         guard id.hasPrefix("toolu_") else { return id }
         let bytes = Array(id.utf8)
         if bytes.count == toolPrefix.utf8.count + 22, id.hasPrefix(toolPrefix) {
@@ -52,14 +52,14 @@ public enum AnthropicIDs {
     }
 
     /// A tool id as matching compares it: in Ollama's `call_…` space, whichever server minted it.
-    public static func canonicalToolID(_ id: String) -> String {
+    static func canonicalToolID(_ id: String) -> String {
         id.hasPrefix("toolu_") ? callID(fromToolUse: id) : id
     }
 
     /// A request body with every tool id in its messages (`tool_use.id`, `tool_result.tool_use_id`)
     /// in Ollama's space: what matching compares, so a conversation replayed under either flavour
     /// matches a recording made by either server.
-    public static func canonicalizingToolIDs(_ body: JSONValue) -> JSONValue {
+    static func canonicalizingToolIDs(_ body: JSONValue) -> JSONValue {
         guard case .object(var members) = body, let index = members.firstIndex(where: { $0.key == "messages" }),
             case .array(let messages) = members[index].value, messages.contains(where: mentionsAPIToolID)
         else { return body }
@@ -84,33 +84,33 @@ public enum AnthropicIDs {
     }
 
     /// The API's `msg_01` + 22 base58 for a recorded message id (deterministic).
-    public static func anthropicMessageID(from id: String) -> String {
+    static func anthropicMessageID(from id: String) -> String {
         "msg_01" + base58(of: "msg:" + id, count: 22)
     }
 
     /// Ollama's `msg_` + 24 hex for a recorded message id (deterministic).
-    public static func ollamaMessageID(from id: String) -> String {
+    static func ollamaMessageID(from id: String) -> String {
         "msg_" + HexEncoding.encode(SHA256.digest(Array(("ollama-msg:" + id).utf8)).prefix(12))
     }
 
     /// A fresh request id in the API's current shape: `req_011C` + 20 base58 (28 characters).
-    public static func requestID() -> String {
+    static func requestID() -> String {
         var generator = SystemRandomNumberGenerator()
         return "req_011C" + String(decoding: (0..<20).map { _ in base58.randomElement(using: &generator)! }, as: UTF8.self)
     }
 
     /// A request id in the API's shape derived from `id` (deterministic), for replayed answers.
-    public static func requestID(from id: String) -> String {
+    static func requestID(from id: String) -> String {
         "req_011C" + base58(of: "req:" + id, count: 20)
     }
 
     /// Ollama's request id shape, `req_` + 24 hex, derived from `id` (deterministic).
-    public static func ollamaRequestID(from id: String) -> String {
+    static func ollamaRequestID(from id: String) -> String {
         "req_" + HexEncoding.encode(SHA256.digest(Array(("ollama-req:" + id).utf8)).prefix(12))
     }
 
     /// An opaque thinking-block signature (base64 of a hash of `material`), as the API requires one.
-    public static func signature(for material: String) -> String {
+    static func signature(for material: String) -> String {
         let digest = SHA256.digest(Array(("signature:" + material).utf8)) + SHA256.digest(Array(("signature2:" + material).utf8))
         return Data(digest).base64EncodedString()
     }

@@ -32,7 +32,7 @@ public enum Flavor: String, Sendable, CaseIterable, CustomStringConvertible {
     /// Which server produced a recorded response, read from the response itself: the real API
     /// sends `request-id` (and `anthropic-*` headers) on every answer, Ollama never does; its
     /// streams say `charset=utf-8`, Ollama's do not. Synthetic answers are Ollama's.
-    public static func producer(of response: RecordedResponse, source: InteractionSource = .recorded) -> Flavor {
+    static func producer(of response: RecordedResponse, source: InteractionSource = .recorded) -> Flavor {
         guard source == .recorded else { return .ollama }
         for field in response.headers {
             let name = field.name.lowercased()

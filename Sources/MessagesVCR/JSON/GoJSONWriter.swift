@@ -14,12 +14,12 @@ public enum GoJSONWriter {
     }
 
     /// `value` as compact Go-style JSON text.
-    public static func string(_ value: JSONValue) -> String {
+    static func string(_ value: JSONValue) -> String {
         String(decoding: encode(value), as: UTF8.self)
     }
 
     /// Appends `value` to `out` (recursion is bounded by the input's depth).
-    public static func append(_ value: JSONValue, to out: inout [UInt8]) {
+    static func append(_ value: JSONValue, to out: inout [UInt8]) {
         append(value, to: &out, sortKeys: false, number: { $0 })
     }
 
@@ -52,7 +52,7 @@ public enum GoJSONWriter {
     }
 
     /// Appends `text` as a quoted, Go-escaped JSON string.
-    public static func appendString(_ text: String, to out: inout [UInt8]) {
+    static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { appendEscaped($0, to: &out) }
@@ -116,5 +116,5 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Ex
     }
 
     /// An integer number value.
-    public static func int(_ value: some BinaryInteger) -> JSONValue { .number(String(value)) }
+    static func int(_ value: some BinaryInteger) -> JSONValue { .number(String(value)) }
 }

@@ -1,6 +1,6 @@
 /// Why a body is not JSON, worded exactly as Go's `encoding/json` Decoder words it, because that is
 /// the message Ollama puts in its 400 answer.
-public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Go's message, e.g. `invalid character 'i' looking for beginning of object key string`.
     public let message: String
     /// Byte offset where the problem was found.

@@ -3,9 +3,9 @@
 /// duplicate keys resolved last-wins, invalid UTF-8 and lone surrogates turned into U+FFFD.
 ///
 /// It never recurses, so a body nested 100,000 levels deep costs an error, not a stack.
-public struct JSONParser {
+struct JSONParser {
     /// Go's `maxNestingDepth`.
-    public static let maxDepth = 10_000
+    static let maxDepth = 10_000
 
     private let bytes: [UInt8]
     private var position: Int
@@ -24,7 +24,7 @@ public struct JSONParser {
     /// Parses the first JSON value of `bytes`, ignoring whatever follows it (as Go's Decoder does).
     /// - Parameter bytes: the document.
     /// - Returns: the value and the offset just past it.
-    public static func parseFirstValue(_ bytes: [UInt8]) throws(JSONParseError) -> (value: JSONValue, end: Int) {
+    static func parseFirstValue(_ bytes: [UInt8]) throws(JSONParseError) -> (value: JSONValue, end: Int) {
         var parser = JSONParser(bytes: bytes)
         let value = try parser.parseValue()
         return (value, parser.position)
@@ -32,7 +32,7 @@ public struct JSONParser {
 
     /// Parses `bytes` as exactly one JSON value (whitespace around it allowed).
     /// - Parameter maxDepth: the deepest nesting accepted (Go's limit unless given).
-    public static func parse(_ bytes: [UInt8], maxDepth: Int = maxDepth) throws(JSONParseError) -> JSONValue {
+    static func parse(_ bytes: [UInt8], maxDepth: Int = maxDepth) throws(JSONParseError) -> JSONValue {
         var parser = JSONParser(bytes: bytes, depthLimit: maxDepth)
         let value = try parser.parseValue()
         parser.skipWhitespace()

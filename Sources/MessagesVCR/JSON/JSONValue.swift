@@ -23,37 +23,37 @@ public indirect enum JSONValue: Sendable, Hashable {
     }
 
     /// The string payload, if this is a string.
-    public var stringValue: String? {
+    var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
     /// The number as an `Int`, if this is a number literal that is a whole number in range.
-    public var intValue: Int? {
+    var intValue: Int? {
         if case .number(let literal) = self { return Int(literal) }
         return nil
     }
 
     /// The boolean payload, if this is a bool.
-    public var boolValue: Bool? {
+    var boolValue: Bool? {
         if case .bool(let value) = self { return value }
         return nil
     }
 
     /// The elements, if this is an array.
-    public var arrayValue: [JSONValue]? {
+    var arrayValue: [JSONValue]? {
         if case .array(let items) = self { return items }
         return nil
     }
 
     /// The members, if this is an object.
-    public var objectMembers: [JSONMember]? {
+    var objectMembers: [JSONMember]? {
         if case .object(let members) = self { return members }
         return nil
     }
 
     /// The JSON type name used in Go's type errors (`string`, `number`, `object`, …).
-    public var goTypeName: String {
+    var goTypeName: String {
         switch self {
         case .null: return "null"
         case .bool: return "bool"

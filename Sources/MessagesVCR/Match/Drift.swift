@@ -8,15 +8,15 @@ public enum DriftPolicy: String, Sendable, CaseIterable {
 
 /// How a request differs from the recording that answers it in the parts its client's harness
 /// owns (``MatchRules/harness``): which paths, and the two client versions when the requests say them.
-public struct Drift: Sendable, Equatable {
+struct Drift: Sendable, Equatable {
     /// The recording compared.
-    public var recordingID: String
+    var recordingID: String
     /// Concrete paths that differ, in document order.
-    public var paths: [String]
+    var paths: [String]
     /// The recorded request's client (`claude-cli/2.1.306`), from its `User-Agent`.
-    public var recordedClient: String?
+    var recordedClient: String?
     /// The received request's client.
-    public var receivedClient: String?
+    var receivedClient: String?
 
     init(recorded: PreparedReplay, received: ReplayEngine.Query) {
         recordingID = recorded.interactionID
@@ -32,7 +32,7 @@ public struct Drift: Sendable, Equatable {
     }
 
     /// `claude-cli/2.1.306 → 2.1.332`, or nil when neither request names its client.
-    public var versions: String? {
+    var versions: String? {
         guard recordedClient != nil || receivedClient != nil else { return nil }
         let received = receivedClient.map { recordedClient?.split(separator: "/").first == $0.split(separator: "/").first ? String($0.split(separator: "/").last!) : $0 }
         return "\(recordedClient ?? "?") → \(received ?? "?")"

@@ -18,7 +18,7 @@ public struct HarnessPrint: Sendable, Equatable {
     public init(parts: [Part] = []) { self.parts = parts }
 
     /// The concrete paths where `self` and `other` differ (a node present in one only included), in order.
-    public func differences(from other: HarnessPrint) -> [String] {
+    func differences(from other: HarnessPrint) -> [String] {
         let mine = Dictionary(parts.map { ($0.path, $0.bytes) }, uniquingKeysWith: { a, _ in a })
         let theirs = Dictionary(other.parts.map { ($0.path, $0.bytes) }, uniquingKeysWith: { a, _ in a })
         var paths = parts.map(\.path).filter { mine[$0] != theirs[$0] }

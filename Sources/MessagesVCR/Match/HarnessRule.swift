@@ -11,10 +11,10 @@ public struct HarnessRule: Sendable, CustomStringConvertible {
     /// The nodes it may designate.
     public let path: JSONPath
     /// Only nodes whose member `member` (the node itself when nil) has text matching `pattern`.
-    public let condition: (member: String?, pattern: String)?
+    let condition: (member: String?, pattern: String)?
     /// Patterns whose matches (their capture groups, or the whole match when it has none) in the
     /// node's text are the user's: they stay in the match key, in order.
-    public let keep: [String]
+    let keep: [String]
     private let conditionRegex: NSRegularExpressionBox?
     private let keepRegexes: [NSRegularExpressionBox]
 

@@ -1,7 +1,7 @@
 /// The first places where two (canonical) JSON bodies differ, with both values, for miss reports.
-public enum JSONDiff {
+enum JSONDiff {
     /// One differing place.
-    public struct Difference: Sendable, Equatable, CustomStringConvertible {
+    struct Difference: Sendable, Equatable, CustomStringConvertible {
         /// A path such as `messages[2].content[0].text` (`(body)` for the root).
         public var path: String
         /// The recorded value, rendered short; nil when absent.
@@ -19,7 +19,7 @@ public enum JSONDiff {
     static let window = 80
 
     /// Where two values differ, with both values whole (nil where absent).
-    public struct Change: Sendable, Equatable {
+    struct Change: Sendable, Equatable {
         /// A path such as `messages[2].content[0].text` (`(body)` for the root).
         public var path: String
         public var recorded: JSONValue?
@@ -36,12 +36,12 @@ public enum JSONDiff {
     }
 
     /// Up to `limit` differences, in document order (keys sorted).
-    public static func differences(recorded: JSONValue, received: JSONValue, limit: Int = 3) -> [Difference] {
+    static func differences(recorded: JSONValue, received: JSONValue, limit: Int = 3) -> [Difference] {
         changes(recorded: recorded, received: received, limit: limit).map(\.difference)
     }
 
     /// Up to `limit` changes — the deepest nodes that differ — in document order (keys sorted).
-    public static func changes(recorded: JSONValue, received: JSONValue, limit: Int = 3) -> [Change] {
+    static func changes(recorded: JSONValue, received: JSONValue, limit: Int = 3) -> [Change] {
         var found: [Change] = []
         walk(recorded, received, path: "", into: &found, limit: limit)
         return found

@@ -2,7 +2,7 @@
 /// `messages[2].content[*].text`, `**.cache_control` (`**` is any depth, `*` any key).
 public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
     /// One step of a path.
-    public enum Segment: Sendable, Hashable {
+    enum Segment: Sendable, Hashable {
         case key(String)
         case anyKey
         case index(Int)
@@ -12,7 +12,7 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The steps.
-    public let segments: [Segment]
+    let segments: [Segment]
     /// The text it was parsed from.
     public let description: String
 
@@ -59,13 +59,13 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
         /// The path given.
         public let path: String
         /// What is wrong.
-        public let reason: String
+        let reason: String
         /// One line.
         public var description: String { "invalid JSON path \"\(path)\": \(reason)" }
     }
 
     /// `value` with every node this path designates removed.
-    public func removing(from value: JSONValue) -> JSONValue {
+    func removing(from value: JSONValue) -> JSONValue {
         Self.remove(value, segments[...])
     }
 

@@ -35,11 +35,11 @@ public enum MachineValues {
     /// of `REGEX` in any string of its body (e.g. `cwd=Primary working directory: ([^\n]+)`).
     /// Distinct values are numbered in the order they first appear (`<cwd>`, `<cwd#2>`, …), so a
     /// request with two subagent ids pairs each recorded id with the live one in the same place.
-    public struct Learner: Sendable, CustomStringConvertible {
+    struct Learner: Sendable, CustomStringConvertible {
         /// The placeholder's name.
         public let name: String
         /// The pattern as given.
-        public let pattern: String
+        let pattern: String
         /// A literal every match contains (known for the presets' rules): strings without it are skipped.
         let literal: [UInt8]?
         private let regex: NSRegularExpressionBox
@@ -105,7 +105,7 @@ public enum MachineValues {
         /// The learner's name.
         public var name: String
         /// 1 for the first distinct value of this learner, 2 for the second…
-        public var ordinal: Int
+        var ordinal: Int
         /// The value.
         public var value: String
 
@@ -114,7 +114,7 @@ public enum MachineValues {
     }
 
     /// One recorded value that an answer gets as a live one.
-    public struct Substitution: Sendable, Hashable, CustomStringConvertible {
+    struct Substitution: Sendable, Hashable, CustomStringConvertible {
         /// The learner's name, or `rewrite`.
         public var name: String
         public var recorded: String

@@ -20,7 +20,7 @@ public struct MatchPreset: Sendable {
     public static let all: [MatchPreset] = [claudeCode]
 
     /// The preset called `name`.
-    public static func named(_ name: String) -> MatchPreset? { all.first { $0.name == name } }
+    static func named(_ name: String) -> MatchPreset? { all.first { $0.name == name } }
 
     /// The status a miss gets: `option` if given, else the first preset's that sets one, else 404.
     public static func missStatus(option: Int?, presets: [String]) -> Int {
@@ -34,7 +34,7 @@ public struct MatchPreset: Sendable {
     /// mints for subagents. Normalised (matched as placeholders, never rewritten): the git status
     /// snapshot (branch, changed files, recent commits), the date, the OS version, the
     /// `cc_version=` billing suffix and a subagent's measured `duration_ms`.
-    public static let claudeCode = MatchPreset(
+    static let claudeCode = MatchPreset(
         name: "claude-code",
         ignore: [],
         normalize: [

@@ -5,15 +5,15 @@ public struct MatchRules: Sendable {
     /// Whether every body field is matched (`--strict`), not only those Ollama reads.
     public var strict: Bool
     /// Nodes removed from bodies before matching.
-    public var ignore: [JSONPath]
+    var ignore: [JSONPath]
     /// Rewrites applied to every string in bodies before matching.
-    public var normalizers: [TextNormalizer]
+    var normalizers: [TextNormalizer]
     /// `--rewrite` pairs: both sides are one placeholder in matching; answers get the live side.
-    public var rewrites: [MachineValues.Rewrite]
+    var rewrites: [MachineValues.Rewrite]
     /// `--learn` rules (and the presets'): values each request states about its machine.
-    public var learners: [MachineValues.Learner]
+    var learners: [MachineValues.Learner]
     /// Whether the query string is part of the match (Ollama ignores it, so by default it is not).
-    public var matchQuery: Bool
+    var matchQuery: Bool
     /// Lower-cased names of request headers that are part of the match.
     public var headers: [String]
     /// Names of the presets in force.
@@ -22,7 +22,7 @@ public struct MatchRules: Sendable {
     /// the match key, compared with the recording's and reported as drift (``DriftPolicy``).
     public var harness: [HarnessRule]
     /// What a harness difference does (`--drift`).
-    public var driftPolicy: DriftPolicy
+    var driftPolicy: DriftPolicy
 
     /// The version of the code that turns a request into its match key (the fields Ollama reads,
     /// the canonical JSON, the normalisers' and learners' workings). Raise it with any change to
@@ -141,14 +141,14 @@ public struct MatchRules: Sendable {
     }
 
     /// `body` parsed for matching, or nil when it is matched on its raw bytes (empty, not JSON, too deep).
-    public static func parseForMatching(_ body: [UInt8]) -> JSONValue? {
+    static func parseForMatching(_ body: [UInt8]) -> JSONValue? {
         guard !body.isEmpty else { return nil }
         return try? JSONParser.parse(body, maxDepth: maxCanonicalDepth)  // deeper: matched on its raw bytes
     }
 
     /// `body` with the rules applied.
     /// - Parameter parsed: `body` already parsed by ``parseForMatching(_:)`` (parsed here when omitted).
-    public func canonicalBody(_ body: [UInt8], parsed: JSONValue?? = nil) -> CanonicalBody {
+    func canonicalBody(_ body: [UInt8], parsed: JSONValue?? = nil) -> CanonicalBody {
         canonicalForm(body, parsed: parsed).body
     }
 
@@ -181,7 +181,7 @@ public struct MatchRules: Sendable {
     }
 
     /// The machine-specific values `body` states (none without learners).
-    public func learnedValues(_ body: [UInt8]) -> [MachineValues.Learned] {
+    func learnedValues(_ body: [UInt8]) -> [MachineValues.Learned] {
         guard !learners.isEmpty, let value = matchedPart(Self.parseForMatching(body)) else { return [] }
         return learn(from: value)
     }
@@ -197,7 +197,7 @@ public struct MatchRules: Sendable {
     }
 
     /// The body paths matching leaves out because Ollama does not read them (none with `--strict`).
-    public func leftOut(_ body: [UInt8]) -> [String] {
+    func leftOut(_ body: [UInt8]) -> [String] {
         guard !strict, let value = Self.parseForMatching(body) else { return [] }
         return OllamaReadFields.leftOut(of: value)
     }
@@ -220,7 +220,7 @@ public struct MatchRules: Sendable {
     }
 
     /// The match key of `request` whose body was already made canonical.
-    public func key(for request: RecordedRequest, body: CanonicalBody) -> String {
+    func key(for request: RecordedRequest, body: CanonicalBody) -> String {
         var material = Array("\(request.method)\n\(request.path)\n".utf8)
         if matchQuery { material.append(contentsOf: (request.query ?? "").utf8) }
         material.append(0x0a)

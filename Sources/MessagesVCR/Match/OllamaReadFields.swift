@@ -4,7 +4,7 @@
 /// dropped before the model sees the request and cannot change the answer. Matching on this
 /// projection keeps cassettes valid when a client starts sending something new. Keys are compared
 /// case-insensitively, as Go's decoder does.
-public enum OllamaReadFields {
+enum OllamaReadFields {
     /// What is kept of a JSON node.
     indirect enum Shape: Sendable {
         /// The whole node.
@@ -55,14 +55,14 @@ public enum OllamaReadFields {
     ]
 
     /// `body` reduced to what Ollama reads.
-    public static func project(_ body: JSONValue) -> JSONValue {
+    static func project(_ body: JSONValue) -> JSONValue {
         var unused: [String]? = nil
         return keep(body, request, path: "", leftOut: &unused)
     }
 
     /// The paths of `body` that Ollama does not read, array indices written `[*]` and object
     /// keys of a schema's `properties` written `*`, each once, in document order.
-    public static func leftOut(of body: JSONValue) -> [String] {
+    static func leftOut(of body: JSONValue) -> [String] {
         var found: [String]? = []
         _ = keep(body, request, path: "", leftOut: &found)
         var seen = Set<String>()

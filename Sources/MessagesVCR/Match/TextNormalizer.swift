@@ -2,9 +2,9 @@ import Foundation
 
 /// A `--normalize 'REGEX=>REPLACEMENT'` rule: rewrites matching substrings of every string in a
 /// body (keys excluded) before matching, on the recorded side and the received side alike.
-public struct TextNormalizer: Sendable, CustomStringConvertible {
+struct TextNormalizer: Sendable, CustomStringConvertible {
     /// The pattern as given.
-    public let pattern: String
+    let pattern: String
     /// The replacement template (`$1` refers to a capture group).
     public let replacement: String
     private let regex: NSRegularExpressionBox
@@ -32,7 +32,7 @@ public struct TextNormalizer: Sendable, CustomStringConvertible {
     public var description: String { "\(pattern)=>\(replacement)" }
 
     /// `text` with every match replaced.
-    public func apply(_ text: String) -> String {
+    func apply(_ text: String) -> String {
         let range = NSRange(text.startIndex..., in: text)
         guard regex.value.firstMatch(in: text, options: [], range: range) != nil else { return text }
         return regex.value.stringByReplacingMatches(in: text, options: [], range: range, withTemplate: replacement)
@@ -41,9 +41,9 @@ public struct TextNormalizer: Sendable, CustomStringConvertible {
     /// Why a rule did not parse.
     public struct ParseError: Error, CustomStringConvertible {
         /// The rule given.
-        public let rule: String
+        let rule: String
         /// What is wrong.
-        public let reason: String
+        let reason: String
         /// One line.
         public var description: String { "invalid --normalize rule \"\(rule)\": \(reason)" }
     }

@@ -30,7 +30,7 @@ public struct HeaderList: Sendable, Equatable, Sequence {
     }
 
     /// A copy without the fields whose lower-cased name is in `names`.
-    public func removing(_ names: Set<String>) -> HeaderList {
+    func removing(_ names: Set<String>) -> HeaderList {
         HeaderList(fields.filter { !names.contains($0.name.lowercased()) })
     }
 

@@ -65,7 +65,7 @@ public struct BodyChunk: Sendable, Equatable {
     }
 
     /// The chunk's byte range in the body.
-    public var range: Range<Int> { byteOffset..<(byteOffset + length) }
+    var range: Range<Int> { byteOffset..<(byteOffset + length) }
 }
 
 /// One server-sent event parsed from a `text/event-stream` body.
@@ -75,7 +75,7 @@ public struct SSEFrame: Sendable, Equatable {
     /// The `data:` payload exactly as sent (lines joined with `\n` when there were several).
     public var data: [UInt8]
     /// Byte range of the whole frame (including its terminating blank line) in the body.
-    public var byteRange: Range<Int>
+    var byteRange: Range<Int>
     /// Arrival offset (ns) of the chunk that completed the frame.
     public var offsetNanos: UInt64
 
@@ -91,7 +91,7 @@ public struct SSEFrame: Sendable, Equatable {
 extension SSEFrame {
     /// One frame as Ollama's `writeSSE` writes it: `event: NAME`, `data: ` + compact Go-style JSON,
     /// a blank line.
-    public static func encoded(_ event: String, _ data: JSONValue) -> [UInt8] {
+    static func encoded(_ event: String, _ data: JSONValue) -> [UInt8] {
         var bytes = Array("event: \(event)\ndata: ".utf8)
         GoJSONWriter.append(data, to: &bytes)
         bytes += [0x0a, 0x0a]
@@ -110,15 +110,15 @@ public struct RecordedResponse: Sendable, Equatable {
     /// How the body arrived.
     public var chunks: [BodyChunk]
     /// Parsed SSE frames, for `text/event-stream` bodies.
-    public var frames: [SSEFrame]
+    var frames: [SSEFrame]
     /// Nanoseconds from sending the request to receiving the response head.
     public var ttfbNanos: UInt64?
     /// Nanoseconds from sending the request to the end (or cut) of the body.
     public var durationNanos: UInt64
     /// How the exchange ended.
-    public var outcome: Outcome
+    var outcome: Outcome
     /// What went wrong, for outcomes other than ``Outcome/complete``.
-    public var errorMessage: String?
+    var errorMessage: String?
 
     /// Creates a response.
     public init(
@@ -147,9 +147,9 @@ public struct Interaction: Sendable, Equatable {
     /// Cassette-local sequence number (1, 2, …); assigned when stored.
     public var seq: Int
     /// When the request was received.
-    public var recordedAt: Date
+    var recordedAt: Date
     /// Recorded from an upstream or synthesised.
-    public var source: InteractionSource
+    var source: InteractionSource
     /// The upstream base URL it was recorded from.
     public var upstream: String?
     /// The request.

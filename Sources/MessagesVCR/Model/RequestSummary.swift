@@ -1,11 +1,11 @@
 /// The few facts about a Messages request body that are stored and shown beside it.
-public struct RequestSummary: Sendable, Equatable {
+struct RequestSummary: Sendable, Equatable {
     /// `model`, when the body is a JSON object with a string `model`.
     public var model: String?
     /// `stream`, when present as a bool.
     public var stream: Bool?
     /// The text of the first user message, for listings.
-    public var firstUserText: String?
+    var firstUserText: String?
 
     /// Reads the facts from a raw body; a body that is not a JSON object yields all nils.
     public init(body: [UInt8]) {

@@ -5,7 +5,7 @@ import NIOConcurrencyHelpers
 /// report of `serve --report FILE` and `GET /__vcr/report`.
 public final class Coverage: Sendable {
     /// A request that matched no recording.
-    public struct Miss: Sendable {
+    struct Miss: Sendable {
         /// When it arrived.
         public var time: Date
         /// Its `x-vcr-session`.
@@ -14,7 +14,7 @@ public final class Coverage: Sendable {
         public var method: String
         public var path: String
         /// The diagnosis: nearest recording and the JSON paths that differ.
-        public var detail: String
+        var detail: String
     }
 
     private struct CassetteUse {
@@ -31,7 +31,7 @@ public final class Coverage: Sendable {
     public init() {}
 
     /// Counts one replay of `interactionID` from `cassette`.
-    public func used(_ cassette: CassetteRegistry.CassetteReference, interactionID: String) {
+    func used(_ cassette: CassetteRegistry.CassetteReference, interactionID: String) {
         state.withLockedValue { $0[cassette.path, default: CassetteUse(name: cassette.name)].counts[interactionID, default: 0] += 1 }
     }
 
@@ -44,16 +44,16 @@ public final class Coverage: Sendable {
     }
 
     /// Notes a miss against `cassette`.
-    public func missed(_ cassette: CassetteRegistry.CassetteReference, _ miss: Miss) {
+    func missed(_ cassette: CassetteRegistry.CassetteReference, _ miss: Miss) {
         state.withLockedValue { $0[cassette.path, default: CassetteUse(name: cassette.name)].misses.append(miss) }
     }
 
     /// How many requests matched nothing.
-    public var missCount: Int { state.withLockedValue { $0.values.reduce(0) { $0 + $1.misses.count } } }
+    var missCount: Int { state.withLockedValue { $0.values.reduce(0) { $0 + $1.misses.count } } }
 
     /// The report: per cassette (the default one and every one a request named), the recordings
     /// used with their counts, those never used, and the misses with their diagnosis.
-    public func report(registry: CassetteRegistry) async -> JSONValue {
+    func report(registry: CassetteRegistry) async -> JSONValue {
         var uses = state.withLockedValue { $0 }
         if uses[registry.defaultCassette.path] == nil { uses[registry.defaultCassette.path] = CassetteUse(name: registry.defaultCassette.name) }
         var cassettes: [JSONValue] = []

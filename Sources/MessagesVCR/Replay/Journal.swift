@@ -2,9 +2,9 @@ import Foundation
 import NIOConcurrencyHelpers
 
 /// The last requests a server handled, newest last, for `GET /__vcr/journal`.
-public final class Journal: Sendable {
+final class Journal: Sendable {
     /// One handled request.
-    public struct Entry: Sendable {
+    struct Entry: Sendable {
         /// When it arrived.
         public var time: Date
         /// Its `x-vcr-session`.
@@ -17,19 +17,19 @@ public final class Journal: Sendable {
         /// What became of it.
         public var result: RequestResult
         /// The recording replayed or written.
-        public var interactionID: String?
+        var interactionID: String?
         /// The status answered.
         public var status: Int?
         /// For misses: the diagnosis; for errors: the message.
-        public var detail: String?
+        var detail: String?
         /// The timing used for a replay.
         public var timing: String?
         /// Recorded machine-specific values the replay rewrote to this machine's.
-        public var substitutions: [MachineValues.Substitution] = []
+        var substitutions: [MachineValues.Substitution] = []
         /// For a miss: its id in the server's ``MissLog`` (`/__vcr/ui/misses/ID`).
-        public var missID: Int?
+        var missID: Int?
         /// The request's `x-vcr-compat` note.
-        public var compat: String?
+        var compat: String?
         /// Which server the answer behaved as.
         public var flavor: Flavor = .ollama
         /// How the request differed from the recording that answered it in its client's own texts.
@@ -58,7 +58,7 @@ public final class Journal: Sendable {
     }
 
     /// The entries, oldest first, optionally of one session and at most `limit` of the newest.
-    public func recent(limit: Int = 100, session: String? = nil) -> [Entry] {
+    func recent(limit: Int = 100, session: String? = nil) -> [Entry] {
         let all = ring.withLockedValue { Array($0.entries[$0.next...] + $0.entries[..<$0.next]) }
         let chosen = session.map { name in all.filter { $0.session == name } } ?? all
         return Array(chosen.suffix(max(0, limit)))

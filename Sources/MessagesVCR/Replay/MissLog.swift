@@ -3,9 +3,9 @@ import NIOConcurrencyHelpers
 
 /// The last requests that matched nothing, with what the inspector needs to show why: the request
 /// as received (secrets redacted), both canonical bodies and the nearest recording.
-public final class MissLog: Sendable {
+final class MissLog: Sendable {
     /// One miss.
-    public struct Entry: Sendable {
+    struct Entry: Sendable {
         /// Increasing from 1 for the server's life; the journal and the inspector refer to it.
         public var id: Int
         public var time: Date
@@ -20,11 +20,11 @@ public final class MissLog: Sendable {
         /// What matching saw of it.
         public var received: MatchRules.CanonicalBody
         /// The nearest recording of the same route, if any.
-        public var nearestID: String?
+        var nearestID: String?
         /// What matching saw of the nearest recording.
-        public var nearest: MatchRules.CanonicalBody?
+        var nearest: MatchRules.CanonicalBody?
         /// Fields of the request matching left out.
-        public var leftOut: [String]
+        var leftOut: [String]
     }
 
     /// A miss about to be noted: its entry, made once its id is known.
@@ -50,10 +50,10 @@ public final class MissLog: Sendable {
     }
 
     /// The miss `id`, while it is among the last kept.
-    public func entry(_ id: Int) -> Entry? {
+    func entry(_ id: Int) -> Entry? {
         state.withLockedValue { $0.entries.first { $0.id == id } }
     }
 
     /// The misses kept, oldest first.
-    public var entries: [Entry] { state.withLockedValue { $0.entries } }
+    var entries: [Entry] { state.withLockedValue { $0.entries } }
 }

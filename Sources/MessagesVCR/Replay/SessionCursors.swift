@@ -2,7 +2,7 @@ import NIOConcurrencyHelpers
 
 /// Per-session positions among identical recordings: the k-th identical request in a session gets
 /// the k-th matching recording. Sessions are named by the `x-vcr-session` header (`default` without it).
-public final class SessionCursors: Sendable {
+final class SessionCursors: Sendable {
     private struct Key: Hashable {
         var cassette: String
         var session: String
@@ -40,7 +40,7 @@ public final class SessionCursors: Sendable {
     }
 
     /// Forgets every position, or those of one session.
-    public func reset(session: String? = nil) {
+    func reset(session: String? = nil) {
         positions.withLockedValue { positions in
             if let session {
                 positions = positions.filter { $0.key.session != session }
@@ -51,7 +51,7 @@ public final class SessionCursors: Sendable {
     }
 
     /// The sessions that have taken at least one recording.
-    public var sessions: [String] {
+    var sessions: [String] {
         positions.withLockedValue { Array(Set($0.keys.map(\.session))).sorted() }
     }
 }

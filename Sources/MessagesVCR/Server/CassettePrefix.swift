@@ -1,10 +1,10 @@
 /// The optional `/c/NAME/` path prefix that selects a cassette per request, and `/s/SESSION/`
 /// (after it, or alone) that names the request's session the way `x-vcr-session` does, for a
 /// client that can be given a base URL but no header.
-public enum CassettePrefix {
+enum CassettePrefix {
     /// Splits `/s/SESSION/rest` into `SESSION` and `/rest` (`/s/SESSION` alone gives `/`).
     /// - Returns: nil when the path has no session prefix.
-    public static func splitSession(_ path: String) -> (session: String, rest: String)? {
+    static func splitSession(_ path: String) -> (session: String, rest: String)? {
         guard path.hasPrefix("/s/") else { return nil }
         let afterPrefix = path.dropFirst(3)
         guard let slash = afterPrefix.firstIndex(of: "/") else { return (String(afterPrefix), "/") }
@@ -12,7 +12,7 @@ public enum CassettePrefix {
     }
 
     /// A session name given in a path: 1–200 of `[A-Za-z0-9._~-]`.
-    public static func isValidSession(_ name: String) -> Bool {
+    static func isValidSession(_ name: String) -> Bool {
         (1...200).contains(name.utf8.count) && name.utf8.allSatisfy { byte in
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),

@@ -9,7 +9,7 @@ import HTTPTypes
 /// rebind), `localhost` and `*.localhost`, and the `--host` name; `--allowed-host NAME` adds more,
 /// `--allowed-host '*'` accepts any name. A request with no `Host` (HTTP/1.0) is accepted: browsers
 /// always send one.
-public struct HostPolicy: Sendable {
+struct HostPolicy: Sendable {
     private let names: Set<String>
     private let any: Bool
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What became of a request, as the journal, the log and the counters record it.
-public enum RequestResult: String, Sendable, CaseIterable {
+enum RequestResult: String, Sendable, CaseIterable {
     /// Answered from a recording.
     case replayed
     /// Answered by a synthesis rule.

@@ -13,11 +13,11 @@ public enum VCRMode: String, Sendable, CaseIterable, CustomStringConvertible {
     public var description: String { rawValue }
 
     /// True for the modes that may contact the upstream.
-    public var forwards: Bool { self != .replay }
+    var forwards: Bool { self != .replay }
     /// True for the modes that forward every request (passthrough, record), not only misses.
-    public var forwardsEveryRequest: Bool { self == .passthrough || self == .record }
+    var forwardsEveryRequest: Bool { self == .passthrough || self == .record }
     /// True for the modes that write recordings.
-    public var records: Bool { self == .record || self == .auto }
+    var records: Bool { self == .record || self == .auto }
 }
 
 /// Everything `messages-vcr serve` is configured with.

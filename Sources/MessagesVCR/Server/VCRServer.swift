@@ -16,17 +16,17 @@ public final class VCRServer: Service, Sendable {
     /// The configuration in force.
     public let options: ServeOptions
     /// The cassettes in use.
-    public let registry: CassetteRegistry
+    let registry: CassetteRegistry
     /// Live counters.
-    public let stats = ServerStats()
+    let stats = ServerStats()
     /// The last requests handled.
-    public let journal = Journal()
+    let journal = Journal()
     /// The last misses, with what the inspector shows of them.
-    public let misses = MissLog()
+    let misses = MissLog()
     /// Recordings used and requests missed, for the coverage report.
     public let coverage = Coverage()
     /// Faults queued by `POST /__vcr/faults`.
-    public let faults = FaultQueue()
+    let faults = FaultQueue()
     let engine: ReplayEngine
     /// The upstream's connections (nil in replay mode).
     private let upstreamPool: UpstreamChannelPool?

@@ -12,7 +12,7 @@ public struct CassetteLocator: Sendable {
     }
 
     /// True when `name` is 1–100 of `[A-Za-z0-9._-]` and contains no `..`.
-    public static func isValidName(_ name: String) -> Bool {
+    static func isValidName(_ name: String) -> Bool {
         let utf8 = name.utf8
         guard (1...100).contains(utf8.count), !name.contains("..") else { return false }
         return utf8.allSatisfy { byte in
@@ -47,7 +47,7 @@ public struct CassetteLocator: Sendable {
     /// The file a name is read from: `DIR/NAME.sqlite` if it exists, else `DIR/NAME.json` (a JSON
     /// export) if that exists, else `DIR/NAME.sqlite`.
     /// - Throws: ``VCRError/invalidCassetteName(_:)``.
-    public func readablePath(forName name: String) throws -> String {
+    func readablePath(forName name: String) throws -> String {
         let sqlite = try path(forName: name)
         let json = try inside((directory as NSString).appendingPathComponent(name + ".json"), name: name)
         if !FileManager.default.fileExists(atPath: sqlite), FileManager.default.fileExists(atPath: json) { return json }

@@ -3,11 +3,11 @@ import NIOPosix
 
 /// The cassettes a server has open: the default one and any selected with `/c/NAME/`.
 /// Each file is opened once and shared by every request that uses it.
-public final class CassetteRegistry: Sendable {
+final class CassetteRegistry: Sendable {
     /// The cassette used when a request has no `/c/NAME/` prefix.
-    public let defaultCassette: CassetteReference
+    let defaultCassette: CassetteReference
     /// Resolves `/c/NAME/` names.
-    public let locator: CassetteLocator
+    let locator: CassetteLocator
     /// The stores open so far. Its lock is only ever held for a lookup or an insert, never while
     /// a file is opened: the decision looks here from the event loops.
     private let open = NIOLockedValueBox<[String: CassetteStore]>([:])
@@ -15,7 +15,7 @@ public final class CassetteRegistry: Sendable {
     private let opening = NIOLockedValueBox<[String: NIOLock]>([:])
 
     /// A cassette by name and path, not necessarily open or existing.
-    public struct CassetteReference: Sendable, Equatable {
+    struct CassetteReference: Sendable, Equatable {
         /// Display name (`demo`, `my-test`).
         public var name: String
         /// File path.
@@ -45,12 +45,12 @@ public final class CassetteRegistry: Sendable {
     /// The cassette a `/c/NAME/` prefix names: `DIR/NAME.sqlite` when `forWriting`, else the
     /// file it is read from (``CassetteLocator/readablePath(forName:)``).
     /// - Throws: ``VCRError/invalidCassetteName(_:)``.
-    public func reference(named name: String, forWriting: Bool) throws -> CassetteReference {
+    func reference(named name: String, forWriting: Bool) throws -> CassetteReference {
         CassetteReference(name: name, path: try forWriting ? locator.path(forName: name) : locator.readablePath(forName: name))
     }
 
     /// The store for `reference` if it is open already (the decision never opens one: it is I/O).
-    public func openStore(for reference: CassetteReference) -> CassetteStore? {
+    func openStore(for reference: CassetteReference) -> CassetteStore? {
         open.withLockedValue { $0[reference.path] }
     }
 
@@ -76,7 +76,7 @@ public final class CassetteRegistry: Sendable {
     }
 
     /// ``store(for:mode:)`` on NIO's thread pool: the caller's thread (an event loop, a Swift task) never waits on the file.
-    public func openedStore(for reference: CassetteReference, mode: CassetteStore.OpenMode) async throws -> CassetteStore {
+    func openedStore(for reference: CassetteReference, mode: CassetteStore.OpenMode) async throws -> CassetteStore {
         if let store = openStore(for: reference) { return store }
         return try await NIOThreadPool.singleton.runIfActive { try self.store(for: reference, mode: mode) }
     }

@@ -10,7 +10,7 @@ public final class CassetteStore: Sendable {
     /// The cassette file's path.
     public let path: String
     /// True for a JSON export: it is served, never written.
-    public let isReadOnly: Bool
+    let isReadOnly: Bool
     private let pool: any DatabaseWriter
     private let commits: GroupCommit
 
@@ -221,7 +221,7 @@ public final class CassetteStore: Sendable {
     /// Replaces the request of the recording `id` with `request` (its answer untouched), in one
     /// transaction, with the match key computed under the rules in force; the old request body
     /// is dropped unless another recording uses it.
-    public func replaceRequest(id: String, with request: RecordedRequest, matchKey: String, matchRulesFingerprint: String) async throws {
+    func replaceRequest(id: String, with request: RecordedRequest, matchKey: String, matchRulesFingerprint: String) async throws {
         try checkWritable()
         do {
             try await pool.write { db in
@@ -257,7 +257,7 @@ public final class CassetteStore: Sendable {
     /// Stores a synthesis rule after the cassette's others.
     /// - Returns: the rule as stored (with its `seq`).
     @discardableResult
-    public func saveRule(_ rule: SynthesisRule) async throws -> SynthesisRule {
+    func saveRule(_ rule: SynthesisRule) async throws -> SynthesisRule {
         try checkWritable()
         do {
             return try await pool.write { db in
@@ -312,7 +312,7 @@ public final class CassetteStore: Sendable {
     }
 
     /// Each model the cassette's requests name, with when it was first recorded.
-    public func models() async throws -> [(name: String, firstRecorded: Date)] {
+    func models() async throws -> [(name: String, firstRecorded: Date)] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT model, MIN(recorded_at) AS first FROM interaction WHERE model IS NOT NULL GROUP BY model")
                 .map { (name: $0["model"] as String, firstRecorded: InteractionCoding.parseDate($0["first"] as String)) }

@@ -1,10 +1,10 @@
 /// Random identifiers in the formats Ollama and messages-vcr use.
-public enum RandomID {
+@usableFromInline enum RandomID {
     /// `prefix` + `_` + 2×`byteCount` lowercase hex characters, e.g. `req_` + 24 hex.
     /// - Parameters:
     ///   - prefix: the id's prefix without the underscore (`req`, `msg`).
     ///   - byteCount: how many random bytes to encode.
-    public static func hex(prefix: String, byteCount: Int = 12) -> String {
+    static func hex(prefix: String, byteCount: Int = 12) -> String {
         // Eight bytes per draw: the system generator makes one system call per draw.
         var generator = SystemRandomNumberGenerator()
         var bytes: [UInt8] = []
@@ -17,15 +17,15 @@ public enum RandomID {
     }
 
     /// Like ``hex(prefix:byteCount:)`` but drawn from `generator` (seeded for deterministic output).
-    public static func hex(prefix: String, byteCount: Int = 12, using generator: inout some RandomNumberGenerator) -> String {
+    static func hex(prefix: String, byteCount: Int = 12, using generator: inout some RandomNumberGenerator) -> String {
         // One draw per byte, as always: a seed keeps giving the ids it gave before.
         let bytes = (0..<byteCount).map { _ in UInt8.random(in: 0...255, using: &generator) }
         return prefix.isEmpty ? HexEncoding.encode(bytes) : prefix + "_" + HexEncoding.encode(bytes)
     }
 
     /// An Anthropic-style request id, `req_` + 24 lowercase hex.
-    public static func requestID() -> String { hex(prefix: "req") }
+    static func requestID() -> String { hex(prefix: "req") }
 
     /// A short interaction id: 12 lowercase hex characters.
-    public static func interactionID() -> String { hex(prefix: "", byteCount: 6) }
+    @usableFromInline static func interactionID() -> String { hex(prefix: "", byteCount: 6) }
 }

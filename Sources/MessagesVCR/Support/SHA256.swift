@@ -5,16 +5,16 @@ import CSHA256
 /// It is the C target `CSHA256`, which uses the CPU's SHA instructions where there are some:
 /// every request body is hashed on the replay path, and a plain implementation was a large share
 /// of the server's CPU when replaying Claude Code's requests.
-public enum SHA256 {
+enum SHA256 {
     /// The digest of `bytes` as 64 lowercase hex characters.
     /// - Parameter bytes: the message to hash.
-    public static func hex<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+    static func hex<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         HexEncoding.encode(digest(bytes))
     }
 
     /// The 32-byte digest of `bytes`.
     /// - Parameter bytes: the message to hash.
-    public static func digest<Bytes: Collection>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+    static func digest<Bytes: Collection>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
         if let digest = bytes.withContiguousStorageIfAvailable({ digest(UnsafeRawBufferPointer($0)) }) { return digest }
         return Array(bytes).withUnsafeBytes { digest($0) }
     }
@@ -28,7 +28,7 @@ public enum SHA256 {
 }
 
 /// Lowercase hexadecimal encoding.
-public enum HexEncoding {
+enum HexEncoding {
     /// `bytes` as lowercase hex, two characters a byte.
     public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         if let hex = bytes.withContiguousStorageIfAvailable({ encode(UnsafeRawBufferPointer($0)) }) { return hex }

@@ -21,7 +21,7 @@ import Foundation
 /// so export → import → export gives the same bytes.
 public enum CassetteExport {
     /// The `format` value.
-    public static let formatName = "messages-vcr cassette"
+    static let formatName = "messages-vcr cassette"
 
     /// Why an export could not be read.
     public struct DecodeError: Error, CustomStringConvertible {

@@ -1,16 +1,16 @@
 /// The final message a response carries, rebuilt from its SSE events (or read from a non-streamed
 /// JSON body): what `messages-vcr show` prints under the timeline.
-public struct ReconstructedMessage: Sendable, Equatable {
+struct ReconstructedMessage: Sendable, Equatable {
     /// One content block.
-    public struct Block: Sendable, Equatable {
+    struct Block: Sendable, Equatable {
         /// `text`, `thinking`, `tool_use` or another block type.
         public var type: String
         /// The text, the thinking, or a tool call's input JSON (concatenated deltas).
         public var content: String
         /// A tool call's id.
-        public var toolID: String?
+        var toolID: String?
         /// A tool call's name.
-        public var toolName: String?
+        var toolName: String?
     }
 
     /// The message id.
@@ -20,11 +20,11 @@ public struct ReconstructedMessage: Sendable, Equatable {
     /// The blocks in index order.
     public var blocks: [Block] = []
     /// `stop_reason`, when sent.
-    public var stopReason: String?
+    var stopReason: String?
     /// Final `usage.input_tokens`.
-    public var inputTokens: Int?
+    var inputTokens: Int?
     /// Final `usage.output_tokens`.
-    public var outputTokens: Int?
+    var outputTokens: Int?
 
     /// Rebuilds the message of `response`; nil when it carries none (an error, a cut before any event).
     public init?(_ response: RecordedResponse) {

@@ -5,11 +5,11 @@
 /// in order; each delta's type fits its block; `input_json_delta` pieces concatenate to valid JSON;
 /// `message_delta` (with no block open) before `message_stop`; nothing after `message_stop`; a
 /// complete stream ends with `message_stop`.
-public enum StreamGrammar {
+enum StreamGrammar {
     /// One finding.
-    public struct Problem: Sendable, Equatable, CustomStringConvertible {
+    struct Problem: Sendable, Equatable, CustomStringConvertible {
         /// The event's index in the stream (nil: the stream as a whole).
-        public var eventIndex: Int?
+        var eventIndex: Int?
         /// What is wrong.
         public var message: String
 
@@ -91,7 +91,7 @@ public enum StreamGrammar {
     }
 
     /// Lints a non-streamed message body against `flavor`'s server.
-    public static func checkMessage(_ body: [UInt8], flavor: Flavor = .ollama) -> [Problem] {
+    static func checkMessage(_ body: [UInt8], flavor: Flavor = .ollama) -> [Problem] {
         guard let message = try? JSONParser.parse(body), message["type"]?.stringValue == "message" else { return [] }
         return StreamLint(flavor: flavor).lint(message: message)
     }

@@ -1,18 +1,18 @@
 import Foundation
 
 /// Which headers are forwarded, passed back, stored and replayed.
-public enum HeaderPolicy {
+enum HeaderPolicy {
     /// Headers that never reach disk: credentials and cookies.
-    public static let secrets: Set<String> = ["x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie"]
+    static let secrets: Set<String> = ["x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie"]
 
     /// Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection and are never forwarded.
-    public static let hopByHop: Set<String> = [
+    static let hopByHop: Set<String> = [
         "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
         "proxy-authenticate", "proxy-authorization",
     ]
 
     /// Response headers that describe the transport; the server writes its own when it answers.
-    public static let transport: Set<String> = ["date", "content-length", "transfer-encoding", "connection", "keep-alive"]
+    static let transport: Set<String> = ["date", "content-length", "transfer-encoding", "connection", "keep-alive"]
 
     /// Hop-by-hop names, plus any the `Connection` header lists.
     static func connectionScoped(_ headers: HeaderList) -> Set<String> {
@@ -28,7 +28,7 @@ public enum HeaderPolicy {
 
     /// The request headers to send upstream: hop-by-hop, `Host` and `Content-Length` are dropped
     /// (the client sets the upstream's own `Host` and the length of the body it sends).
-    public static func forwardedRequestHeaders(_ headers: HeaderList) -> HeaderList {
+    static func forwardedRequestHeaders(_ headers: HeaderList) -> HeaderList {
         var names = connectionScoped(headers)
         names.insert("host")
         names.insert("content-length")
@@ -51,17 +51,17 @@ public enum HeaderPolicy {
     }
 
     /// The request headers as stored: everything the client sent except secrets.
-    public static func storedRequestHeaders(_ headers: HeaderList) -> HeaderList {
+    static func storedRequestHeaders(_ headers: HeaderList) -> HeaderList {
         headers.removing(secrets)
     }
 
     /// The response headers as stored: everything the upstream sent except secrets.
-    public static func storedResponseHeaders(_ headers: HeaderList) -> HeaderList {
+    static func storedResponseHeaders(_ headers: HeaderList) -> HeaderList {
         headers.removing(secrets)
     }
 
     /// The response headers to write to the client, live or replayed: the transport ones are the server's own.
-    public static func clientResponseHeaders(_ headers: HeaderList) -> HeaderList {
+    static func clientResponseHeaders(_ headers: HeaderList) -> HeaderList {
         headers.removing(connectionScoped(headers).union(transport))
     }
 }

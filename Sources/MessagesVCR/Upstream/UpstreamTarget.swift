@@ -3,16 +3,16 @@ import Foundation
 /// The upstream base URL (Ollama), parsed and checked once at start.
 public struct UpstreamTarget: Sendable, Equatable, CustomStringConvertible {
     /// `http` or `https`.
-    public let scheme: String
+    let scheme: String
     /// Host name or IP literal (IPv6 without brackets).
     public let host: String
     /// Port.
     public let port: Int
     /// A path prefix to put before every forwarded path (usually empty).
-    public let basePath: String
+    let basePath: String
 
     /// The default when neither `--upstream` nor `OLLAMA_HOST` is set.
-    public static let defaultURL = "http://127.0.0.1:11434"
+    static let defaultURL = "http://127.0.0.1:11434"
 
     /// Parses `--upstream`: an absolute `http(s)://HOST[:PORT][/PATH]` URL.
     /// - Throws: ``UpstreamTarget/ParseError`` with a one-line reason.
@@ -50,7 +50,7 @@ public struct UpstreamTarget: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `HOST:PORT` as the `Host` header wants it.
-    public var authority: String {
+    var authority: String {
         let shownHost = host.contains(":") ? "[\(host)]" : host
         return "\(shownHost):\(port)"
     }

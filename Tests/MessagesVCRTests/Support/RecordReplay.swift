@@ -1,5 +1,5 @@
 import Foundation
-import MessagesVCR
+@testable import MessagesVCR
 
 /// Records through a `record` server in front of `fake`, then stops both.
 func recordSession(directory: String, fake: FakeOllama, cassette: String = "test", _ body: @Sendable (Int) async throws -> Void) async throws {

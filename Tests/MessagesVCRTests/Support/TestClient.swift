@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import MessagesVCR
+@testable import MessagesVCR
 import NIOCore
 import NIOHTTP1
 

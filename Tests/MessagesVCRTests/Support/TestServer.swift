@@ -4,7 +4,7 @@ import GRDB
 import Hummingbird
 import HummingbirdTLS
 import Logging
-import MessagesVCR
+@testable import MessagesVCR
 import NIOCore
 import NIOHTTP1
 import NIOSSL
