@@ -47,7 +47,13 @@ if which in ("all", "tools"):
     }]
     question = {"role": "user", "content": "What's the weather in San Francisco?"}
     first = client.messages.create(model="qwen3", max_tokens=1024, tools=tools, messages=[question])
-    call = next(block for block in first.content if block.type == "tool_use")
+    call = next((block for block in first.content if block.type == "tool_use"), None)
+    if call is None and os.environ.get("VCR_TOOL_CALL_OPTIONAL"):
+        # A tiny real model often answers in text, tools offered or not (and llama.cpp lets it): the first turn only.
+        out["tools"] = {"first_id": first.id, "stop_reason": first.stop_reason, "text": "".join(b.text for b in first.content if b.type == "text")}
+        print(json.dumps(out, sort_keys=True))
+        sys.exit(0)
+    assert call is not None, f"no tool call in {first.content}"
     second = client.messages.create(
         model="qwen3", max_tokens=1024, tools=tools,
         messages=[question,
