@@ -16,9 +16,9 @@ import NIOHTTPTypes
 /// response, for keep-alive, idle timeouts and graceful shutdown) and decides on whole requests;
 /// one not whole within ``holdLimit`` of its head is Hummingbird's (its body timeout applies).
 ///
-/// Paced replays stay on Swift tasks: a bare pacer writing on the event loops measured worse here
-/// (p50 19.4 ms against messages-vcr's 6.2 ms at 200 streams on 2 cores), its timers waiting
-/// behind the I/O of every connection on the same two loops.
+/// Paced replays stay on Swift tasks: a pacer writing on the event loops keeps worse time under
+/// many streams (its timers wait behind the I/O of every connection on the same loops; the bare
+/// NIO pacer of `vcr-bench timing` shows it).
 final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
