@@ -1,5 +1,4 @@
 import Hummingbird
-import NIOPosix
 
 /// The general route's executor, in Hummingbird's task: asks ``RequestDecider`` for a plan, does
 /// the I/O a plan needs (off the event loops: SQLite on its own queues, a cassette opened on the
