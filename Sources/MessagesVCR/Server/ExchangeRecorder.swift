@@ -59,9 +59,14 @@ struct ExchangeRecorder: Sendable {
 
     /// What is stored of an exchange that got no response head.
     func failedResponse(_ error: VCRError, sentAt: UInt64) -> RecordedResponse {
+        headlessResponse(outcome: .upstreamError, errorMessage: error.message, sentAt: sentAt)
+    }
+
+    /// What is stored of an exchange that ended (`outcome`) before any response head came.
+    func headlessResponse(outcome: Outcome, errorMessage: String?, sentAt: UInt64) -> RecordedResponse {
         RecordedResponse(
             status: nil, headers: HeaderList(), body: [], chunks: [], frames: [], ttfbNanos: nil,
-            durationNanos: MonotonicClock.since(sentAt), outcome: .upstreamError, errorMessage: error.message)
+            durationNanos: MonotonicClock.since(sentAt), outcome: outcome, errorMessage: errorMessage)
     }
 
     /// Stores one exchange, calling `completion` from the database's writer queue; a storage

@@ -122,9 +122,7 @@ final class ForwardRelay: UpstreamExchangeDelegate {
         done = true
         if outcome != .complete && outcome != .clientAbort { client.flush() }
         let response = capture.map { $0.finish(outcome: outcome, durationNanos: MonotonicClock.since(sentAt), errorMessage: error) }
-            ?? RecordedResponse(
-                status: nil, headers: HeaderList(), body: [], chunks: [], frames: [], ttfbNanos: nil,
-                durationNanos: MonotonicClock.since(sentAt), outcome: outcome, errorMessage: error)
+            ?? recorder.headlessResponse(outcome: outcome, errorMessage: error, sentAt: sentAt)
         store(response) { relay, stored in
             relay.plan.ended(response, stored)
             if outcome == .complete {
