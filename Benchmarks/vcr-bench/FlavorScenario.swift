@@ -61,7 +61,7 @@ struct FlavorScenario {
     static func fetch(_ client: BenchClient, port: Int, body: String, flavor: Flavor) async throws -> Int {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/messages")
         request.method = .POST
-        request.headers.add(name: "x-vcr-flavor", value: flavor.rawValue)
+        request.headers.add(name: "x-vcr-flavor", value: flavor.name)
         request.headers.add(name: "x-api-key", value: "bench")
         request.headers.add(name: "anthropic-version", value: "2023-06-01")
         request.body = .bytes(ByteBuffer(string: body))

@@ -119,7 +119,7 @@ struct CheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Validate every stream against the Messages event grammar and lint it against its server's behaviour (exit 1 on any problem).")
     @OptionGroup var cassette: CassetteOptions
-    @Option(help: ArgumentHelp("Lint against this server's behaviour: ollama or anthropic (default: the server each recording came from).", valueName: "flavor"))
+    @Option(help: ArgumentHelp("Lint against this server's behaviour: ollama, anthropic or llamacpp (default: the server each recording came from).", valueName: "flavor"))
     var flavor: String?
 
     func run() async throws {

@@ -10,7 +10,7 @@ struct MessagesVCRCommand: AsyncParsableCommand {
         abstract: "Record and replay the Anthropic Messages API as Ollama serves it.",
         subcommands: [
             ServeCommand.self, ListCommand.self, ShowCommand.self, ExportCommand.self, ImportCommand.self, CheckCommand.self,
-            DeleteCommand.self, PruneCommand.self, SynthCommand.self,
+            DeleteCommand.self, PruneCommand.self, SynthCommand.self, VerifyCommand.self,
         ]
     )
 

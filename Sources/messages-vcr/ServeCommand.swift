@@ -47,7 +47,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("miss-status"), help: ArgumentHelp("HTTP status of a miss (default 404; 400 with --preset claude-code, whose users then see the explanation). x-vcr-miss: 1 marks it either way.", valueName: "code"))
     var missStatus: Int?
 
-    @Option(help: ArgumentHelp("Answer as ollama (its bytes, the default) or as the real anthropic API (ping, msg_01/toolu_01 ids, request-id, count_tokens, key and version checked). A request's x-vcr-flavor header overrides it.", valueName: "flavor"))
+    @Option(help: ArgumentHelp("Answer as ollama (its bytes, the default), as the real anthropic API (ping, msg_01/toolu_01 ids, request-id, count_tokens, key and version checked) or as llamacpp, llama.cpp's llama-server (chatcmpl- ids, Server: llama.cpp, its errors, count_tokens, /health). A request's x-vcr-flavor header overrides it.", valueName: "flavor"))
     var flavor: String = "ollama"
 
     @Option(help: ArgumentHelp("Replay pacing: original, instant, fixed:MS (MS before each chunk) or speed:X.", valueName: "policy"))

@@ -51,7 +51,7 @@ struct CassetteToolingTests {
         ([start, ("error", #"{"type":"error","error":{"type":"overloaded_error","message":"x"}}"#)], "event 1: lint: error event (Ollama never sends error events)"),
         ([("message_start", #"{"type":"message_start","message":{"id":"msg_01XFDUDYJgAACzvnptvVoYEL","usage":{}}}"#), messageDelta, stop], "event 0: lint: message id msg_01XFDUDYJgAACzvnptvVoYEL is not Ollama's msg_ + 24 hex"),
         ([start, ("message_delta", #"{"type":"message_delta","delta":{"stop_reason":"end_turn"}}"#), stop], "event 1: lint: message_delta without usage"),
-        ([start, ("content_block_start", #"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_01A09q90qw90lq917835lq9","name":"f","input":{}}}"#), blockStop(0), messageDelta, stop], "event 1: lint: tool id toolu_01A09q90qw90lq917835lq9 is Anthropic's format"),
+        ([start, ("content_block_start", #"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_01A09q90qw90lq917835lq9","name":"f","input":{}}}"#), blockStop(0), messageDelta, stop], "event 1: lint: tool id toolu_01A09q90qw90lq917835lq9 is the Anthropic API's format"),
     ])
     func violations(events: [(String, String)], expected: String) {
         let problems = StreamGrammar.check(Self.frames(events)).map(\.description)

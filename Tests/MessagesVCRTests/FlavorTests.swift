@@ -135,7 +135,7 @@ struct FlavorTests {
         let asOllama = CassetteTool.check(all, flavor: .ollama).problems
         #expect(asOllama.contains { $0.contains("lint: ping event (Ollama never sends ping)") })
         #expect(asOllama.contains { $0.contains("lint: message_delta carries stop_sequence (Ollama omits it)") })
-        #expect(asOllama.contains { $0.contains("lint: tool id toolu_01NRLabsLyVHZPKxbKvkfSMn is Anthropic's format") })
+        #expect(asOllama.contains { $0.contains("lint: tool id toolu_01NRLabsLyVHZPKxbKvkfSMn is the Anthropic API's format") })
 
         let callID = AnthropicIDs.callID(fromToolUse: APIBytes.toolID)
         let expected = [
@@ -193,7 +193,7 @@ struct FlavorTests {
             #expect(ollama.status == 200 && ollama.header("request-id") == nil, "x-vcr-flavor picks Ollama for one request; no key needed")
 
             let bad = try await TestClient.send(port: port, headers: [("x-vcr-flavor", "openai")], body: body)
-            #expect(bad.status == 400 && bad.text.contains("x-vcr-flavor: invalid flavor \\\"openai\\\": use ollama or anthropic"), "\(bad.text)")
+            #expect(bad.status == 400 && bad.text.contains("x-vcr-flavor: invalid flavor \\\"openai\\\": use anthropic, llamacpp, ollama"), "\(bad.text)")
 
             let journal = try await TestClient.send(port: port, method: .GET, path: "/__vcr/journal?limit=8")
             #expect(journal.text.contains(#""result":"emulated","status":401"#) || journal.text.contains(#""status":401"#))

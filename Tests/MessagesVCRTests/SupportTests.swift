@@ -52,14 +52,13 @@ struct SSEFrameParserTests {
         #expect(frames.map { String(decoding: $0.data, as: UTF8.self) } == ["1", "2"])
     }
 
-    @Test("multi-line data, comments, fields without a space, extra blank lines")
+    @Test("multi-line data, fields without a space, extra blank lines; a block of comments alone (llama.cpp's keep-alive) is no frame")
     func fieldForms() {
-        let frames = parse(["\n\n: keepalive\n\nevent:x\ndata:a\ndata: b\nid: 7\n\n"])
-        #expect(frames.count == 2)
-        #expect(frames[0].event == nil)
-        #expect(frames[0].data.isEmpty)
-        #expect(frames[1].event == "x")
-        #expect(String(decoding: frames[1].data, as: UTF8.self) == "a\nb")
+        let frames = parse(["\n\n: keepalive\n\n:\n\nevent:x\ndata:a\ndata: b\nid: 7\n\n"])
+        #expect(frames.count == 1)
+        #expect(frames[0].event == "x")
+        #expect(String(decoding: frames[0].data, as: UTF8.self) == "a\nb")
+        #expect(frames[0].byteRange.lowerBound == 18, "the frame starts after the comments")
     }
 
     @Test("an unfinished frame is not emitted")

@@ -72,7 +72,7 @@ def test_ids(anthropic_client):
     recorded.runpytest_subprocess("--vcr-flavor", "anthropic").assert_outcomes(passed=4)
     recorded.runpytest_subprocess("--vcr-flavor", "ollama", "test_ids.py").assert_outcomes(failed=1)
     result = recorded.runpytest_subprocess("--vcr-flavor", "openai")
-    result.stderr.fnmatch_lines(["*--vcr-flavor 'openai': use one of ollama, anthropic*"])
+    result.stderr.fnmatch_lines(["*--vcr-flavor 'openai': use one of ollama, anthropic, llamacpp*"])
 
 
 def test_each_test_replays_its_own_recordings_in_any_order_or_alone(recorded):

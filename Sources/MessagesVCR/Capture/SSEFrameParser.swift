@@ -2,7 +2,8 @@
 /// a frame split across chunks, or many frames in one chunk, come out the same.
 ///
 /// Lines end with `\n`, `\r\n` or `\r` (a `\r` at a chunk's end waits for the next chunk);
-/// a blank line ends a frame. `event:` names it; `data:` lines are kept byte for byte.
+/// a blank line ends a frame. `event:` names it; `data:` lines are kept byte for byte; a block of
+/// comments alone (`:` lines) is no frame.
 struct SSEFrameParser: Sendable {
     private var scanned = 0
     private var lineStart = 0
@@ -55,6 +56,12 @@ struct SSEFrameParser: Sendable {
     private mutating func endLine(_ body: [UInt8], lineEnd: Int, next: Int, offsetNanos: UInt64) -> SSEFrame? {
         if lineEnd == lineStart {
             guard let start = frameStart else { return nil }  // extra blank line between frames
+            guard event != nil || !dataLines.isEmpty else {
+                // Only comments (llama.cpp's `:` keep-alive while a long prompt is read): no event, as
+                // the SSE spec dispatches none; its bytes stay in the body between frames.
+                frameStart = nil
+                return nil
+            }
             let data = dataLines.count == 1 ? dataLines[0] : Array(dataLines.joined(separator: [0x0a]))
             let frame = SSEFrame(event: event, data: data, byteRange: start..<next, offsetNanos: offsetNanos)
             frameStart = nil

@@ -30,16 +30,18 @@ enum AnthropicEmulator {
 
     /// `POST /v1/messages/count_tokens` answered with an estimate (no recording answers it): Ollama's
     /// own request-based estimate (UTF-8 bytes of the prompt's text over 4), as `{"input_tokens":N}`.
-    static func countTokens(body: [UInt8]) -> EmulatedAnswer {
+    /// Under llama.cpp's flavour its own checks come first (``LlamacppEmulator/rejection(body:)``).
+    static func countTokens(body: [UInt8], as flavor: Flavor = .anthropic) -> EmulatedAnswer {
+        if flavor.routes.validation == .messagesRequired, let rejection = LlamacppEmulator.rejection(body: body) { return rejection }
         guard case .object(let members)? = try? JSONParser.parse(body) else {
             return error(status: 400, type: "invalid_request_error", message: "The request body is not valid JSON.", reason: "validation: body")
         }
-        for field in ["model", "messages"] where members[field] == nil {
+        for field in ["model", "messages"] where members[field] == nil && flavor.routes.validation != .messagesRequired {
             return error(status: 400, type: "invalid_request_error", message: "\(field): Field required", reason: "validation: \(field)")
         }
         let tokens = OllamaTokenEstimate.inputTokens(.object(members))
         return EmulatedAnswer(
-            status: 200, headers: HeaderList(pairs: [("Content-Type", "application/json")]),
+            status: 200, headers: HeaderList(pairs: [("Content-Type", flavor.headers.jsonContentType)]),
             body: GoJSONWriter.encode(.object(["input_tokens": .int(tokens)])), reason: "count_tokens estimated")
     }
 
@@ -71,7 +73,7 @@ enum AnthropicEmulator {
 
     /// The API's error envelope (compact, no trailing newline) with its headers.
     static func error(status: Int, type: String, message: String, reason: String) -> EmulatedAnswer {
-        EmulatedAnswer(status: status, headers: errorHeaders(status: status), body: AnthropicErrorBody.encode(type: type, message: message), reason: reason)
+        Flavor.anthropic.errorAnswer(status: status, type: type, message: message, reason: reason)
     }
 
     /// An answer as the API sends it: a fresh `request-id` header, and an error envelope's
@@ -85,15 +87,5 @@ enum AnthropicEmulator {
             return (headers, body)
         }
         return (headers, GoJSONWriter.encode(.object(members.setting("request_id", .string(id)))))
-    }
-
-    /// The headers the API sends with an error of `status`: JSON, and whether the SDKs should retry
-    /// (`x-should-retry`, which they obey before looking at the status; `retry-after` on 429 and 529).
-    static func errorHeaders(status: Int) -> HeaderList {
-        var headers = HeaderList(pairs: [("Content-Type", "application/json")])
-        let retry = status == 408 || status == 409 || status == 429 || status >= 500
-        headers.fields.append(.init(name: "x-should-retry", value: retry ? "true" : "false"))
-        if status == 429 || status == 529 { headers.fields.append(.init(name: "retry-after", value: "1")) }
-        return headers
     }
 }

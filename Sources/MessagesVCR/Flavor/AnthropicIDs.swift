@@ -1,60 +1,32 @@
 import Foundation
 
-/// Identifiers in the shapes each server mints, derived deterministically from the recorded ones
-/// so that a replay gives the same ids every run, and reversibly where a client sends them back.
+/// Identifiers in the shapes each server mints (``IDShape``, ``ToolIDShape``), derived
+/// deterministically from the recorded ones so that a replay gives the same ids every run, and
+/// reversibly where a client sends them back.
 ///
 /// Tool-use ids cross turns: a client answers `tool_use` with a `tool_result` naming its id, so the
 /// next request carries the id the replay minted. Matching therefore compares tool ids in one
 /// space, Ollama's (``canonicalToolID(_:)``):
 /// - Ollama's `call_` + 8 `[a-z0-9]` becomes `toolu_01` + those 8 characters (in base58:
-///   `0`→`A`, `l`→`L`) + 14 characters of a hash of them. The 8 characters come back out, and the
-///   hash tells such an id from one the real API minted;
-/// - a real `toolu_01…` becomes `call_` + 8 characters of its hash (one way; matching maps the
-///   recorded request's ids the same way, so both sides meet).
+///   `0`→`A`, `l`→`L`) + 14 characters of a hash of them, or (llama.cpp) those 8 + 24 hash
+///   characters. The 8 characters come back out, and the hash tells such an id from one the
+///   server minted;
+/// - a real `toolu_01…` or llama.cpp id becomes `call_` + 8 characters of its hash (one way;
+///   matching maps the recorded request's ids the same way, so both sides meet).
 enum AnthropicIDs {
-    static let base58 = Array("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz".utf8)
-    private static let lowerAlphanumeric = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
-    private static let toolPrefix = "toolu_01"
-    private static let callPrefix = "call_"
+    static let base58 = IDShape.base58
 
     /// The `toolu_01…` id (30 characters) for Ollama's `call_XXXXXXXX`; other ids are returned as they are.
-    static func toolUseID(fromCall id: String) -> String {
-        let bytes = Array(id.utf8)
-        guard bytes.count == callPrefix.utf8.count + 8, id.hasPrefix(callPrefix) else { return id }
-        var carried: [UInt8] = []
-        for byte in bytes[callPrefix.utf8.count...] {
-            switch byte {
-            case UInt8(ascii: "0"): carried.append(UInt8(ascii: "A"))
-            case UInt8(ascii: "l"): carried.append(UInt8(ascii: "L"))
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "1")...UInt8(ascii: "9"): carried.append(byte)
-            default: return id
-            }
-        }
-        return toolPrefix + String(decoding: carried + check(carried), as: UTF8.self)
-    }
+    static func toolUseID(fromCall id: String) -> String { ToolIDShape.toolu.id(fromCall: id) }
 
     /// Ollama's `call_…` id for a `toolu_…` id: the carried one for an id ``toolUseID(fromCall:)``
     /// made, else `call_` + 8 characters of the id's hash. Other ids are returned as they are.
     static func callID(fromToolUse id: String) -> String {
-        guard id.hasPrefix("toolu_") else { return id }
-        let bytes = Array(id.utf8)
-        if bytes.count == toolPrefix.utf8.count + 22, id.hasPrefix(toolPrefix) {
-            let carried = Array(bytes[8..<16])
-            if Array(bytes[16...]) == check(carried) {
-                let original = carried.map { byte -> UInt8 in
-                    byte == UInt8(ascii: "A") ? UInt8(ascii: "0") : byte == UInt8(ascii: "L") ? UInt8(ascii: "l") : byte
-                }
-                return callPrefix + String(decoding: original, as: UTF8.self)
-            }
-        }
-        let digest = SHA256.digest(Array("call:".utf8) + bytes)
-        return callPrefix + String(decoding: digest.prefix(8).map { lowerAlphanumeric[Int($0) % lowerAlphanumeric.count] }, as: UTF8.self)
+        ToolIDShape.toolu.claims(id) ? ToolIDShape.canonical(id) : id
     }
 
     /// A tool id as matching compares it: in Ollama's `call_…` space, whichever server minted it.
-    static func canonicalToolID(_ id: String) -> String {
-        id.hasPrefix("toolu_") ? callID(fromToolUse: id) : id
-    }
+    static func canonicalToolID(_ id: String) -> String { ToolIDShape.canonical(id) }
 
     /// A request body with every tool id in its messages (`tool_use.id`, `tool_result.tool_use_id`)
     /// in Ollama's space: what matching compares, so a conversation replayed under either flavour
@@ -79,18 +51,18 @@ enum AnthropicIDs {
 
     private static func mentionsAPIToolID(_ message: JSONValue) -> Bool {
         message["content"]?.arrayValue?.contains { block in
-            (block["id"]?.stringValue ?? block["tool_use_id"]?.stringValue)?.hasPrefix("toolu_") ?? false
+            (block["id"]?.stringValue ?? block["tool_use_id"]?.stringValue).map { id in ToolIDShape.others.contains { $0.claims(id) } } ?? false
         } ?? false
     }
 
     /// The API's `msg_01` + 22 base58 for a recorded message id (deterministic).
     static func anthropicMessageID(from id: String) -> String {
-        "msg_01" + base58(of: "msg:" + id, count: 22)
+        IDShape.anthropicMessage.derived(from: id)
     }
 
     /// Ollama's `msg_` + 24 hex for a recorded message id (deterministic).
     static func ollamaMessageID(from id: String) -> String {
-        "msg_" + HexEncoding.encode(SHA256.digest(Array(("ollama-msg:" + id).utf8)).prefix(12))
+        IDShape.ollamaMessage.derived(from: id)
     }
 
     /// A fresh request id in the API's current shape: `req_011C` + 20 base58 (28 characters).
@@ -101,27 +73,17 @@ enum AnthropicIDs {
 
     /// A request id in the API's shape derived from `id` (deterministic), for replayed answers.
     static func requestID(from id: String) -> String {
-        "req_011C" + base58(of: "req:" + id, count: 20)
+        IDShape.anthropicRequest.derived(from: id)
     }
 
     /// Ollama's request id shape, `req_` + 24 hex, derived from `id` (deterministic).
     static func ollamaRequestID(from id: String) -> String {
-        "req_" + HexEncoding.encode(SHA256.digest(Array(("ollama-req:" + id).utf8)).prefix(12))
+        IDShape.ollamaRequest.derived(from: id)
     }
 
     /// An opaque thinking-block signature (base64 of a hash of `material`), as the API requires one.
     static func signature(for material: String) -> String {
         let digest = SHA256.digest(Array(("signature:" + material).utf8)) + SHA256.digest(Array(("signature2:" + material).utf8))
         return Data(digest).base64EncodedString()
-    }
-
-    /// 14 base58 characters that a carried call id hashes to.
-    private static func check(_ carried: [UInt8]) -> [UInt8] {
-        SHA256.digest(Array("toolu:".utf8) + carried).prefix(14).map { base58[Int($0) % base58.count] }
-    }
-
-    private static func base58(of material: String, count: Int) -> String {
-        let digest = SHA256.digest(Array(material.utf8))
-        return String(decoding: digest.prefix(count).map { base58[Int($0) % base58.count] }, as: UTF8.self)
     }
 }

@@ -1,133 +1,216 @@
-/// Reshapes a recorded Messages stream, event by event, from the server that produced it into the
-/// other's grammar. Events that need no change keep their recorded bytes (Ollama → Anthropic);
-/// every event is re-encoded compact the other way (the API pads its JSON, Ollama never does).
+/// Reshapes a recorded Messages stream, event by event, into one flavour's grammar
+/// (``Flavor/stream``, ``Flavor/message``), whichever server produced it. Under a flavour that
+/// keeps unchanged events (the API), an event that needs no change keeps its recorded bytes;
+/// otherwise every event is re-encoded as the target server writes JSON.
 ///
 /// Timing is kept: a reshaped event goes out with the chunk that carried it, an inserted event
 /// (`ping`, `signature_delta`, `event: error`) with the event it follows or precedes.
 struct StreamShaper {
     typealias Frame = (range: Range<Int>, event: String?)
 
-    /// Characters of tool input per `input_json_delta` fragment when streaming as the API does.
-    static let fragmentLength = 16
-
     let target: Flavor
 
-    /// The edits that turn `body`'s `frames` (produced by the other server) into `target`'s grammar.
+    /// The edits that turn `body`'s `frames` into `target`'s grammar.
     /// - Parameter complete: whether the recorded body ended normally (a stream that then lacks
-    ///   `message_stop` failed mid-way, which the API reports with `event: error`).
+    ///   `message_stop` failed mid-way, which some servers report with `event: error`).
     func edits(frames: [Frame], body: [UInt8], complete: Bool) -> [ReplayEdits.Edit] {
-        var replacements: [Int: [UInt8]] = [:]
-        switch target {
-        case .anthropic: toAnthropic(frames, body: body, complete: complete, into: &replacements)
-        case .ollama: toOllama(frames, body: body, into: &replacements)
-        }
-        return replacements.map { (frames[$0.key].range, $0.value) }
-    }
-
-    // MARK: - Ollama → Anthropic
-
-    private func toAnthropic(_ frames: [Frame], body: [UInt8], complete: Bool, into replacements: inout [Int: [UInt8]]) {
-        var pinged = false, started = false, stopped = false
-        var messageID = ""
-        var thinkingBlocks: Set<Int> = [], signedBlocks: Set<Int> = [], jsonBlocks: Set<Int> = []
+        let stream = target.stream, message = target.message, json = message.json
+        var events: [JSONValue?] = []
+        var inputs: [Int: String] = [:], lastFragment: [Int: Int] = [:]
+        var recordedPing = false
         for (n, frame) in frames.enumerated() {
-            guard let data = AnswerRewriter.dataRange(in: body, frame: frame.range) else { continue }
-            switch frame.event {
+            let event = AnswerRewriter.dataRange(in: body, frame: frame.range).flatMap { Self.parse(body, $0) }
+            events.append(event)
+            if frame.event == "ping" { recordedPing = true }
+            if frame.event == "content_block_delta", let event, event["delta"]?["type"]?.stringValue == "input_json_delta",
+                let index = event["index"]?.intValue
+            {
+                inputs[index, default: ""] += event["delta"]?["partial_json"]?.stringValue ?? ""
+                lastFragment[index] = n
+            }
+        }
+        var replacements: [Int: [UInt8]] = [:]
+        var pinged = recordedPing, started = false, stopped = false
+        var messageID = "", inputTokens = JSONValue.number("0")
+        var thinkingBlocks: Set<Int> = [], signedBlocks: Set<Int> = [], jsonBlocks: Set<Int> = []
+        var openBlocks: [Int] = [], closedEarly: Set<Int> = []
+        /// A block's end as the target sends it: its signature first when it signs thinking.
+        func closing(_ index: Int) -> [UInt8] {
+            var bytes: [UInt8] = []
+            if thinkingBlocks.contains(index), !signedBlocks.contains(index), let delta = signature(for: index, messageID: messageID, recorded: nil) {
+                bytes = json.event("content_block_delta", .object([
+                    JSONMember("type", "content_block_delta"), JSONMember("index", .number(String(index))), JSONMember("delta", delta),
+                ]))
+                signedBlocks.insert(index)
+            }
+            return bytes
+        }
+        for (n, frame) in frames.enumerated() {
+            guard let name = frame.event, let event = events[n], case .object(let members) = event else { continue }
+            var shaped: [(String, JSONValue)] = [(name, event)]
+            var suffix: [UInt8] = [], prefix: [UInt8] = []
+            switch name {
+            case "ping":
+                if !stream.ping { shaped = [] }
+            case "error":
+                shaped = errorEvent(members).map { [("error", $0)] } ?? []
             case "message_start":
                 started = true
-                guard let event = Self.parse(body, data), case .object(let message)? = event["message"] else { continue }
-                messageID = message["id"]?.stringValue ?? ""
-                let shaped = message
-                    .mappingString("id", AnthropicIDs.anthropicMessageID(from:))
-                    .adding("stop_reason", .null, after: "content")
-                    .adding("stop_sequence", .null, after: "stop_reason")
-                    .setting("usage", Self.anthropicUsage(message["usage"]))
-                replacements[n] = SSEFrame.encoded("message_start", .object(Self.members(event).setting("message", .object(shaped))))
+                let recorded = members["message"]?.objectMembers ?? []
+                messageID = recorded["id"]?.stringValue ?? ""
+                inputTokens = recorded["usage"]?["input_tokens"] ?? inputTokens
+                var start = recorded.mappingString("id", target.ids.message.derived(from:))
+                start = stream.stopFieldsInStart
+                    ? start.adding("stop_reason", .null, after: "content").adding("stop_sequence", .null, after: "stop_reason")
+                    : start.removing(["stop_reason", "stop_sequence"])
+                var usage = message.usage.shaped(recorded["usage"])
+                if !message.usage.keepsOtherKeys, case .object(let fields) = usage { usage = .object(fields.setting("output_tokens", .number("0"))) }
+                start = message.ordered(start.setting("usage", usage), message.startKeys)
+                shaped = [(name, .object(members.setting("message", .object(start))))]
             case "content_block_start":
-                guard let event = Self.parse(body, data), let index = event["index"]?.intValue,
-                    case .object(let block)? = event["content_block"]
-                else { continue }
-                var shaped = block
-                switch block["type"]?.stringValue {
-                case "tool_use": shaped = block.mappingString("id", AnthropicIDs.toolUseID(fromCall:))
-                case "thinking": thinkingBlocks.insert(index)
-                default: break
+                guard let index = members["index"]?.intValue, case .object(let block)? = members["content_block"] else { break }
+                // A server whose blocks never overlap closes the open ones first (llama.cpp closes them all at the end).
+                if !stream.blocksOverlap {
+                    for open in openBlocks {
+                        prefix += closing(open) + json.event("content_block_stop", .object([JSONMember("type", "content_block_stop"), JSONMember("index", .number(String(open)))]))
+                        closedEarly.insert(open)
+                    }
+                    openBlocks = []
                 }
-                var bytes = shaped == block
-                    ? Array(body[frame.range]) : SSEFrame.encoded("content_block_start", .object(Self.members(event).setting("content_block", .object(shaped))))
-                if !pinged {
-                    bytes += Self.ping
+                openBlocks.append(index)
+                if block["type"]?.stringValue == "thinking" { thinkingBlocks.insert(index) }
+                shaped = [(name, .object(members.setting("content_block", .object(startBlock(block)))))]
+                if stream.ping, !pinged {
+                    suffix = Self.ping
                     pinged = true
                 }
-                replacements[n] = bytes
             case "content_block_delta":
-                // Only tool input changes: Ollama sends it whole, the API as "" then small fragments.
-                guard Self.contains(#""input_json_delta""#, in: body, data), let event = Self.parse(body, data),
-                    let index = event["index"]?.intValue, let json = event["delta"]?["partial_json"]?.stringValue
-                else {
-                    if Self.contains(#""signature_delta""#, in: body, data), let index = AnswerRewriter.blockIndex(in: body, data: data) {
-                        signedBlocks.insert(index)
+                let index = members["index"]?.intValue ?? -1
+                switch members["delta"]?["type"]?.stringValue {
+                case "input_json_delta":
+                    let fragment = members["delta"]?["partial_json"]?.stringValue ?? ""
+                    let pieces: [String]
+                    switch stream.toolInput {
+                    case .whole: pieces = lastFragment[index] == n ? [Self.compact(inputs[index] ?? "", json)] : []
+                    case .fragments(let length, let emptyFirst):
+                        pieces = (emptyFirst && !jsonBlocks.contains(index) ? [""] : []) + Self.fragments(of: fragment, length: length)
+                    case .asStreamed: pieces = fragment.isEmpty ? [] : [fragment]
                     }
-                    continue
-                }
-                let pieces = (jsonBlocks.contains(index) ? [] : [""]) + Self.fragments(of: json)
-                jsonBlocks.insert(index)
-                replacements[n] = pieces.flatMap { piece in
-                    SSEFrame.encoded("content_block_delta", .object([
-                        JSONMember("type", "content_block_delta"), JSONMember("index", event["index"]!),
-                        JSONMember("delta", .object([JSONMember("type", "input_json_delta"), JSONMember("partial_json", .string(piece))])),
-                    ]))
+                    jsonBlocks.insert(index)
+                    shaped = pieces.map { piece in
+                        (name, .object(members.setting("delta", .object([JSONMember("type", "input_json_delta"), JSONMember("partial_json", .string(piece))]))))
+                    }
+                    if pieces == [fragment], stream.toolInput != .whole { shaped = [(name, event)] }
+                case "signature_delta":
+                    signedBlocks.insert(index)
+                    shaped = signature(for: index, messageID: messageID, recorded: members["delta"]?["signature"]?.stringValue)
+                        .map { [(name, .object(members.setting("delta", $0)))] } ?? []
+                case "citations_delta":
+                    if !message.keepsOtherKeys { shaped = [] }
+                default:
+                    break
                 }
             case "content_block_stop":
-                // The API closes a thinking block with its signature.
-                guard let index = AnswerRewriter.blockIndex(in: body, data: data), thinkingBlocks.contains(index), !signedBlocks.contains(index) else { continue }
-                let signature = SSEFrame.encoded("content_block_delta", .object([
-                    JSONMember("type", "content_block_delta"), JSONMember("index", .number(String(index))),
-                    JSONMember("delta", .object([
-                        JSONMember("type", "signature_delta"),
-                        JSONMember("signature", .string(AnthropicIDs.signature(for: "\(messageID)#\(index)"))),
-                    ])),
-                ]))
-                replacements[n] = signature + Array(body[frame.range])
+                // A server that signs thinking closes a thinking block with its signature.
+                guard let index = members["index"]?.intValue else { break }
+                if closedEarly.contains(index) {
+                    shaped = []
+                    break
+                }
+                openBlocks.removeAll { $0 == index }
+                prefix = closing(index)
             case "message_delta":
-                guard let event = Self.parse(body, data), case .object(let delta)? = event["delta"], delta["stop_sequence"] == nil else { continue }
-                let shaped = delta.adding("stop_sequence", .null, after: "stop_reason")
-                replacements[n] = SSEFrame.encoded("message_delta", .object(Self.members(event).setting("delta", .object(shaped))))
+                var delta = members["delta"]?.objectMembers ?? []
+                delta = stream.stopSequenceInDelta ? delta.adding("stop_sequence", .null, after: "stop_reason") : delta.removing(["stop_sequence"])
+                if !message.keepsOtherKeys { delta = delta.removing(["stop_details", "container"]) }
+                var result = members.setting("delta", .object(delta))
+                if let keys = message.usage.deltaKeys {
+                    let recorded = members["usage"]?.objectMembers ?? []
+                    result = result.setting("usage", .object(keys.map { key in
+                        JSONMember(key, recorded[key] ?? (key == "input_tokens" ? inputTokens : .number("0")))
+                    }))
+                }
+                shaped = [(name, .object(result))]
             case "message_stop":
                 stopped = true
             default:
                 break
             }
+            let unchanged = shaped.count == 1 && shaped[0].1 == event
+            guard !(unchanged && prefix.isEmpty && suffix.isEmpty && stream.keepsUnchangedEvents) else { continue }
+            let bytes = unchanged && stream.keepsUnchangedEvents ? Array(body[frame.range]) : shaped.flatMap { json.event($0.0, $0.1) }
+            replacements[n] = prefix + bytes + suffix
         }
-        // Ollama's stream just ends when generation fails mid-way; the API says so with an error event.
-        if complete, started, !stopped, let last = frames.indices.last {
-            replacements[last] = (replacements[last] ?? Array(body[frames[last].range])) + Self.midStreamError
+        // A server that reports a failure mid-way says so where the recorded stream just ends.
+        if complete, started, !stopped, let error = stream.midStreamError, let last = frames.indices.last {
+            replacements[last] = (replacements[last] ?? Array(body[frames[last].range])) + error
+        }
+        return replacements.map { (frames[$0.key].range, $0.value) }
+    }
+
+    // MARK: - Pieces
+
+    /// A `content_block_start` block as the target writes it.
+    private func startBlock(_ block: [JSONMember]) -> [JSONMember] {
+        let blocks = target.message.blocks
+        switch block["type"]?.stringValue {
+        case "tool_use":
+            let converted = block.mappingString("id", target.ids.tool.converting)
+            guard let keys = blocks.toolStartKeys else { return converted.adding("input", .object([]), after: "name") }
+            return converted.adding("input", .object([]), after: "name").keeping(keys)
+        case "thinking":
+            return blocks.thinkingKeys.map { keys in block.keeping(keys.filter { $0 != "signature" }) } ?? block
+        case "text":
+            return blocks.textKeys.map(block.keeping) ?? block
+        default:
+            return block
         }
     }
 
-    /// The API's usage keys, recorded values kept (Ollama sends only input and output tokens).
-    static func anthropicUsage(_ usage: JSONValue?) -> JSONValue {
-        let recorded = usage?.objectMembers ?? []
-        let zero = JSONValue.number("0")
-        var members = [
-            JSONMember("input_tokens", recorded["input_tokens"] ?? zero),
-            JSONMember("cache_creation_input_tokens", recorded["cache_creation_input_tokens"] ?? zero),
-            JSONMember("cache_read_input_tokens", recorded["cache_read_input_tokens"] ?? zero),
-            JSONMember("output_tokens", recorded["output_tokens"] ?? zero),
-        ]
-        members += recorded.removing(Set(members.map(\.key)))
-        return .object(members.adding("service_tier", "standard"))
+    /// A `signature_delta`'s delta as the target sends it, or nil when it sends none.
+    private func signature(for index: Int, messageID: String, recorded: String?) -> JSONValue? {
+        let signature: String
+        switch target.stream.signatureDeltas {
+        case .none: return nil
+        case .empty: signature = ""
+        case .minted: signature = recorded.flatMap { $0.isEmpty ? nil : $0 } ?? AnthropicIDs.signature(for: "\(messageID)#\(index)")
+        }
+        return .object([JSONMember("type", "signature_delta"), JSONMember("signature", .string(signature))])
     }
 
-    /// `json` cut into fragments of ``fragmentLength`` characters (never inside a character).
-    static func fragments(of json: String) -> [String] {
+    /// An `event: error`'s data as the target sends it, or nil when it sends none.
+    private func errorEvent(_ members: [JSONMember]) -> JSONValue? {
+        let envelope = members["type"]?.stringValue == "error"
+        let message = (envelope ? members["error"]?["message"] : members["message"])?.stringValue ?? "Internal server error"
+        switch target.stream.errorEvents {
+        case .none: return nil
+        case .envelope:
+            if envelope { return .object(members) }
+            return .object([
+                JSONMember("type", "error"),
+                JSONMember("error", .object([JSONMember("details", .null), JSONMember("type", "api_error"), JSONMember("message", .string(message))])),
+            ])
+        case .bare:
+            if !envelope { return .object(members) }
+            return .object([JSONMember("code", 500), JSONMember("message", .string(message)), JSONMember("type", "server_error")])
+        }
+    }
+
+    /// Tool input whole: compact JSON in the model's key order (as streamed when it is not JSON).
+    private static func compact(_ text: String, _ json: JSONStyle) -> String {
+        guard let value = try? JSONParser.parse(Array(text.utf8)) else { return text }
+        return String(decoding: json.encode(value), as: UTF8.self)
+    }
+
+    /// `json` cut into fragments of `length` characters (never inside a character).
+    static func fragments(of json: String, length: Int) -> [String] {
         var pieces: [String] = []
         var current = ""
         var count = 0
         for scalar in json.unicodeScalars {
             current.unicodeScalars.append(scalar)
             count += 1
-            if count == fragmentLength {
+            if count == length {
                 pieces.append(current)
                 current = ""
                 count = 0
@@ -138,109 +221,13 @@ struct StreamShaper {
     }
 
     static let ping = Array("event: ping\ndata: {\"type\": \"ping\"}\n\n".utf8)
-    static let midStreamError = SSEFrame.encoded("error", .object([
+    /// The API's `event: error` for a stream that failed mid-way.
+    static let apiMidStreamError = SSEFrame.encoded("error", .object([
         JSONMember("type", "error"),
         JSONMember("error", .object([JSONMember("details", .null), JSONMember("type", "api_error"), JSONMember("message", "Internal server error")])),
     ]))
 
-    // MARK: - Anthropic → Ollama
-
-    private func toOllama(_ frames: [Frame], body: [UInt8], into replacements: inout [Int: [UInt8]]) {
-        // Tool input goes out whole, with its last fragment (Ollama sends a call once it is complete).
-        var inputs: [Int: String] = [:], lastFragment: [Int: Int] = [:]
-        var events: [JSONValue?] = []
-        for (n, frame) in frames.enumerated() {
-            let event = AnswerRewriter.dataRange(in: body, frame: frame.range).flatMap { Self.parse(body, $0) }
-            events.append(event)
-            if frame.event == "content_block_delta", let event, event["delta"]?["type"]?.stringValue == "input_json_delta",
-                let index = event["index"]?.intValue
-            {
-                inputs[index, default: ""] += event["delta"]?["partial_json"]?.stringValue ?? ""
-                lastFragment[index] = n
-            }
-        }
-        var inputTokens = JSONValue.number("0")
-        for (n, frame) in frames.enumerated() {
-            guard let name = frame.event, let event = events[n], case .object(let members) = event else { continue }
-            var shaped: JSONValue? = event
-            switch name {
-            case "ping", "error":
-                shaped = nil
-            case "message_start":
-                let message = members["message"]?.objectMembers ?? []
-                inputTokens = message["usage"]?["input_tokens"] ?? inputTokens
-                let usage = JSONValue.object([JSONMember("input_tokens", inputTokens), JSONMember("output_tokens", .number("0"))])
-                let reshaped = message.mappingString("id", AnthropicIDs.ollamaMessageID(from:)).setting("usage", usage)
-                    .keeping(["id", "type", "role", "model", "content", "usage"])
-                shaped = .object(members.setting("message", .object(reshaped)))
-            case "content_block_start":
-                let block = members["content_block"]?.objectMembers ?? []
-                shaped = .object(members.setting("content_block", .object(Self.ollamaBlock(block))))
-            case "content_block_delta":
-                let index = members["index"]?.intValue ?? -1
-                switch members["delta"]?["type"]?.stringValue {
-                case "input_json_delta":
-                    shaped = lastFragment[index] == n
-                        ? .object(members.setting("delta", .object([JSONMember("type", "input_json_delta"), JSONMember("partial_json", .string(Self.compact(inputs[index] ?? "")))])))
-                        : nil
-                case "signature_delta", "citations_delta":
-                    shaped = nil
-                default:
-                    break
-                }
-            case "message_delta":
-                let delta = (members["delta"]?.objectMembers ?? []).removing(["stop_sequence", "stop_details", "container"])
-                let usage = JSONValue.object([
-                    JSONMember("input_tokens", members["usage"]?["input_tokens"] ?? inputTokens),
-                    JSONMember("output_tokens", members["usage"]?["output_tokens"] ?? .number("0")),
-                ])
-                shaped = .object(members.setting("delta", .object(delta)).setting("usage", usage))
-            default:
-                break
-            }
-            replacements[n] = shaped.map { SSEFrame.encoded(name, $0) } ?? []
-        }
-    }
-
-    /// Tool input as Ollama sends it: compact JSON in the model's key order (as streamed when it is not JSON).
-    private static func compact(_ json: String) -> String {
-        guard let value = try? JSONParser.parse(Array(json.utf8)) else { return json }
-        return GoJSONWriter.string(value)
-    }
-
-    /// A content block as Ollama writes it: `tool_use` with a `call_…` id and no `caller`, thinking
-    /// without a signature, text without citations.
-    static func ollamaBlock(_ block: [JSONMember]) -> [JSONMember] {
-        switch block["type"]?.stringValue {
-        case "tool_use":
-            return block.mappingString("id", AnthropicIDs.callID(fromToolUse:)).keeping(["type", "id", "name", "input"])
-        case "thinking":
-            return block.keeping(["type", "thinking"])
-        case "text":
-            return block.keeping(["type", "text"])
-        default:
-            return block
-        }
-    }
-
-    // MARK: - Bytes
-
     static func parse(_ body: [UInt8], _ range: Range<Int>) -> JSONValue? {
         try? JSONParser.parse(Array(body[range]))
-    }
-
-    static func members(_ value: JSONValue) -> [JSONMember] {
-        value.objectMembers ?? []
-    }
-
-    private static func contains(_ needle: String, in body: [UInt8], _ range: Range<Int>) -> Bool {
-        let pattern = Array(needle.utf8)
-        guard range.count >= pattern.count else { return false }
-        var i = range.lowerBound
-        while i + pattern.count <= range.upperBound {
-            if body[i] == pattern[0], body[i..<(i + pattern.count)].elementsEqual(pattern) { return true }
-            i += 1
-        }
-        return false
     }
 }

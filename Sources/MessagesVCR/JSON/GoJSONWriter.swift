@@ -13,6 +13,15 @@ public enum GoJSONWriter {
         return out
     }
 
+    /// `value` as compact JSON; without `escapingHTML`, as nlohmann's `dump()` writes it (llama.cpp):
+    /// `<`, `>`, `&`, U+2028 and U+2029 raw.
+    static func encode(_ value: JSONValue, escapingHTML: Bool) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        append(value, to: &out, sortKeys: false, escapingHTML: escapingHTML, number: { $0 })
+        return out
+    }
+
     /// `value` as compact Go-style JSON text.
     static func string(_ value: JSONValue) -> String {
         String(decoding: encode(value), as: UTF8.self)
@@ -25,17 +34,17 @@ public enum GoJSONWriter {
 
     /// Appends `value` compactly, optionally with object keys sorted (by UTF-8 bytes) and number
     /// literals rewritten: the one compact writer behind Go-style output and ``CanonicalJSON``.
-    static func append(_ value: JSONValue, to out: inout [UInt8], sortKeys: Bool, number: (String) -> String) {
+    static func append(_ value: JSONValue, to out: inout [UInt8], sortKeys: Bool, escapingHTML: Bool = true, number: (String) -> String) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
         case .number(let literal): out.append(contentsOf: number(literal).utf8)
-        case .string(let text): appendString(text, to: &out)
+        case .string(let text): appendString(text, to: &out, escapingHTML: escapingHTML)
         case .array(let items):
             out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                append(item, to: &out, sortKeys: sortKeys, number: number)
+                append(item, to: &out, sortKeys: sortKeys, escapingHTML: escapingHTML, number: number)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
@@ -43,25 +52,25 @@ public enum GoJSONWriter {
             let ordered = sortKeys ? members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } : members
             for (i, member) in ordered.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                appendString(member.key, to: &out)
+                appendString(member.key, to: &out, escapingHTML: escapingHTML)
                 out.append(UInt8(ascii: ":"))
-                append(member.value, to: &out, sortKeys: sortKeys, number: number)
+                append(member.value, to: &out, sortKeys: sortKeys, escapingHTML: escapingHTML, number: number)
             }
             out.append(UInt8(ascii: "}"))
         }
     }
 
     /// Appends `text` as a quoted, Go-escaped JSON string.
-    static func appendString(_ text: String, to out: inout [UInt8]) {
+    static func appendString(_ text: String, to out: inout [UInt8], escapingHTML: Bool = true) {
         out.append(UInt8(ascii: "\""))
         var text = text
-        text.withUTF8 { appendEscaped($0, to: &out) }
+        text.withUTF8 { appendEscaped($0, escapingHTML: escapingHTML, to: &out) }
         out.append(UInt8(ascii: "\""))
     }
 
     /// Appends `utf8` escaped as Go escapes a string; runs of bytes that need no escape are
     /// copied at once.
-    private static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    private static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, escapingHTML: Bool, to out: inout [UInt8]) {
         let count = utf8.count
         out.reserveCapacity(out.count + count)
         var run = 0  // start of the bytes not yet copied
@@ -70,11 +79,11 @@ public enum GoJSONWriter {
             let byte = utf8[i]
             var width = 1
             switch byte {
-            case 0x20..<0x80 where byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != UInt8(ascii: "<")
-                && byte != UInt8(ascii: ">") && byte != UInt8(ascii: "&"):
+            case 0x20..<0x80 where byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
+                && (!escapingHTML || (byte != UInt8(ascii: "<") && byte != UInt8(ascii: ">") && byte != UInt8(ascii: "&"))):
                 i += 1
                 continue
-            case 0x80...0xFF where !(byte == 0xE2 && i + 2 < count && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9)):
+            case 0x80...0xFF where !escapingHTML || !(byte == 0xE2 && i + 2 < count && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9)):
                 i += 1
                 continue
             default:

@@ -27,7 +27,7 @@ public struct MatchRules: Sendable {
     /// The version of the code that turns a request into its match key (the fields Ollama reads,
     /// the canonical JSON, the normalisers' and learners' workings). Raise it with any change to
     /// them: stored keys made by another version are recomputed when a cassette's index loads.
-    static let matchingVersion = 2
+    static let matchingVersion = 3  // 3: llama.cpp's tool ids are compared in the call_ space too
 
     /// Bodies nested deeper than this are matched on their raw bytes (never parsed into a tree).
     static let maxCanonicalDepth = 512

@@ -30,7 +30,7 @@ struct RequestDecider: Sendable {
             guard let store = registry.openStore(for: input.note.cassette) else { return .needs(.store(input.note.cassette, .createIfMissing)) }
             return .forward(Forwarding(store: store, key: query(input).key))
         case .replay, .auto:
-            if input.note.flavor == .anthropic, let rejection = AnthropicEmulator.rejection(path: input.request.path, headers: input.request.headers) {
+            if input.note.flavor.routes.requiresKey, let rejection = AnthropicEmulator.rejection(path: input.request.path, headers: input.request.headers) {
                 return .answer(emulated(rejection, input))
             }
             if let (fault, status, claim) = statusFault(input) { return .answer(injected(status, fault: fault, claim: claim, input)) }
@@ -77,7 +77,7 @@ struct RequestDecider: Sendable {
             if recorded.recordedFrom != flavor, let plan = answer(insteadOf: recorded, store: store, input, known: known) { return plan }
             var playback = hit(recorded, position: position, count: candidates.count, query: query, drift: drift, store: store, input)
             playback.claim.cursor = cursor
-            if flavor == .anthropic, input.request.path == AnthropicEmulator.countTokensPath {
+            if flavor.routes.countTokens, input.request.path == AnthropicEmulator.countTokensPath {
                 playback.extraHeaders[Self.compatHeader] = Self.compat(input.note.compat, "count_tokens recorded")
             }
             return .play(playback)
@@ -150,13 +150,10 @@ struct RequestDecider: Sendable {
 
     private func injected(_ status: Int, fault: FaultPlan, claim: Claim, _ input: RequestInput) -> WholeAnswer {
         let flavor = input.note.flavor
-        let body = AnthropicErrorBody.encode(type: FaultPlan.errorType(forStatus: status), message: "messages-vcr: injected fault status=\(status)")
-        var headers = HeaderList(pairs: [("Content-Type", "application/json")])
-        if flavor == .anthropic {
-            headers = AnthropicEmulator.errorHeaders(status: status)
-        } else if status == 429 {
-            headers.fields.append(.init(name: "retry-after", value: "1"))
-        }
+        let error = flavor.errorAnswer(
+            status: status, type: FaultPlan.errorType(forStatus: status), message: "messages-vcr: injected fault status=\(status)", reason: "fault")
+        var (headers, body) = (error.headers, error.body)
+        if !flavor.errors.retryHeaders, status == 429 { headers.fields.append(.init(name: "retry-after", value: "1")) }
         let outcome = RequestOutcome(input.note, .fault, status: status, detail: "fault \(fault)", logNote: "fault \(fault)")
         var answer = WholeAnswer(status: status, headers: headers, body: body, flavor: flavor, compat: input.note.compat, outcome: outcome)
         answer.claim = claim
@@ -165,44 +162,61 @@ struct RequestDecider: Sendable {
 
     // MARK: - Emulation
 
-    /// What the flavour's server answers without a model: Ollama's routing and validation; the API's
-    /// `count_tokens` estimate, its model list, Ollama's body validation with the API's headers, and
-    /// the API's 404 for the routes only Ollama serves.
+    /// What the flavour's server answers without a model: Ollama's routing and validation; for a
+    /// flavour with a route table, its `count_tokens` estimate, model list, health, validation
+    /// (with its own error headers) and 404 for the routes it does not serve.
     private func emulatedAnswer(_ input: RequestInput, store: CassetteStore?, known: Known) -> RequestPlan? {
-        let request = input.request
-        let ollama = ollamaAnswer(request)
-        guard input.note.flavor == .anthropic else { return ollama.map { .answer(emulated($0, input)) } }
+        let request = input.request, flavor = input.note.flavor, routes = flavor.routes
+        guard case .table = routes.router else { return ollamaAnswer(request).map { .answer(emulated($0, input)) } }
         switch (request.method, request.path) {
-        case ("POST", AnthropicEmulator.countTokensPath):
-            return .answer(emulated(AnthropicEmulator.countTokens(body: request.body), input))
-        case ("GET", "/v1/models"):
+        case ("POST", AnthropicEmulator.countTokensPath) where routes.countTokens:
+            return .answer(emulated(AnthropicEmulator.countTokens(body: request.body, as: flavor), input))
+        case ("GET", let path) where routes.modelPaths.contains(path):
             return models(store: store, input, known: known)
-        default:
-            guard let ollama else { return nil }
-            if request.path == AnthropicEmulator.messagesPath, ollama.status == 400 {
-                let answer = EmulatedAnswer(status: 400, headers: AnthropicEmulator.errorHeaders(status: 400), body: ollama.body, reason: ollama.reason)
-                return .answer(emulated(answer, input))
+        case ("GET", let path) where routes.health.contains(path):
+            return .answer(emulated(LlamacppEmulator.health(), input))
+        case ("POST", AnthropicEmulator.messagesPath):
+            switch routes.validation {
+            case .ollama:
+                guard let ollama = ollamaAnswer(request), ollama.status == 400 else { return nil }
+                var headers = flavor.errorHeaders(status: 400)
+                headers.fields.removeAll { $0.name.lowercased() == "content-type" }
+                headers.fields.insert(.init(name: "Content-Type", value: flavor.errors.validationContentType), at: 0)
+                return .answer(emulated(EmulatedAnswer(status: 400, headers: headers, body: ollama.body, reason: ollama.reason), input))
+            case .messagesRequired:
+                return LlamacppEmulator.rejection(body: request.body).map { .answer(emulated($0, input)) }
             }
-            return .answer(emulated(AnthropicEmulator.notFound(method: request.method, path: request.path), input))
+        default:
+            return routes.serves(method: request.method, path: request.path) ? nil : .answer(emulated(notFound(request, flavor), input))
         }
     }
 
-    /// The flavour's own answer where a recording made by the other server cannot stand: Ollama has
-    /// no `count_tokens` (nor any route it does not serve), and the API's model list is not Ollama's.
+    /// The flavour's own answer where a recording made by another server cannot stand: a route the
+    /// flavour's server does not serve (Ollama has no `count_tokens`), and a model list it builds.
     private func answer(insteadOf recorded: PreparedReplay, store: CassetteStore?, _ input: RequestInput, known: Known) -> RequestPlan? {
-        switch input.note.flavor {
+        let request = input.request, flavor = input.note.flavor
+        switch flavor.routes.router {
         case .ollama:
-            guard let answer = ollamaAnswer(input.request), answer.status == 404 else { return nil }
+            guard let answer = ollamaAnswer(request), answer.status == 404 else { return nil }
             return .answer(emulated(answer, input))
-        case .anthropic:
-            return input.request.method == "GET" && input.request.path == "/v1/models" ? models(store: store, input, known: known) : nil
+        case .table:
+            if !flavor.routes.serves(method: request.method, path: request.path) { return .answer(emulated(notFound(request, flavor), input)) }
+            return request.method == "GET" && flavor.routes.modelPaths.contains(request.path) ? models(store: store, input, known: known) : nil
         }
+    }
+
+    /// The 404 of a route the flavour's server does not serve.
+    private func notFound(_ request: RecordedRequest, _ flavor: Flavor) -> EmulatedAnswer {
+        flavor.errors.shape == .codeMessageType
+            ? LlamacppEmulator.notFound(method: request.method, path: request.path)
+            : AnthropicEmulator.notFound(method: request.method, path: request.path)
     }
 
     /// The API's model list, once the cassette's models are known.
     private func models(store: CassetteStore?, _ input: RequestInput, known: Known) -> RequestPlan {
         guard let models = known.models else { return .needs(.models(store)) }
-        return .answer(emulated(AnthropicEmulator.models(models), input))
+        let list = input.note.flavor.routes.models == .llamacpp ? LlamacppEmulator.models(models) : AnthropicEmulator.models(models)
+        return .answer(emulated(list, input))
     }
 
     /// Ollama's model-independent answer to this request, if it has one.
@@ -212,7 +226,7 @@ struct RequestDecider: Sendable {
 
     private func emulated(_ answer: EmulatedAnswer, _ input: RequestInput) -> WholeAnswer {
         let outcome = RequestOutcome(input.note, .emulated, status: answer.status, detail: answer.reason, logNote: "emulated \(answer.reason)")
-        let estimated = input.note.flavor == .anthropic && input.request.path == AnthropicEmulator.countTokensPath && answer.status == 200
+        let estimated = input.note.flavor.routes.countTokens && input.request.path == AnthropicEmulator.countTokensPath && answer.status == 200
         return WholeAnswer(
             status: answer.status, headers: answer.headers, body: answer.body, flavor: input.note.flavor,
             compat: Self.compat(input.note.compat, estimated ? "count_tokens estimated" : nil), outcome: outcome)

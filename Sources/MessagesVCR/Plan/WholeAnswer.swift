@@ -12,11 +12,11 @@ struct WholeAnswer: Sendable {
 }
 
 extension WholeAnswer {
-    /// An answer as `flavor`'s server writes it: under the Anthropic flavour with a `request-id`
-    /// (an error body's `request_id` names the same id); `compat` becomes `x-vcr-compat`.
+    /// An answer as `flavor`'s server writes it (``Flavor/stamped(headers:body:)``); `compat`
+    /// becomes `x-vcr-compat`.
     init(status: Int, headers: HeaderList, body: [UInt8], flavor: Flavor, compat: String?, outcome: RequestOutcome) {
         var (headers, body) = (headers, body)
-        if flavor == .anthropic { (headers, body) = AnthropicEmulator.stamped(headers: headers, body: body) }
+        (headers, body) = flavor.stamped(headers: headers, body: body)
         var fields = HTTPConversions.httpFields(headers)
         fields[.contentLength] = String(body.count)
         if let compat { fields[RequestDecider.compatHeader] = compat }

@@ -82,7 +82,7 @@ final class Journal: Sendable {
                 if let detail = entry.detail { members.append(JSONMember("detail", .string(detail))) }
                 if let miss = entry.missID { members.append(JSONMember("miss", .int(miss))) }
                 if let compat = entry.compat { members.append(JSONMember("compat", .string(compat))) }
-                if entry.flavor != .ollama { members.append(JSONMember("flavor", .string(entry.flavor.rawValue))) }
+                if entry.flavor != .ollama { members.append(JSONMember("flavor", .string(entry.flavor.name))) }
                 if let drift = entry.drift { members.append(JSONMember("drift", drift.json)) }
                 if !entry.substitutions.isEmpty {
                     members.append(JSONMember("rewrites", .array(entry.substitutions.map { value in

@@ -231,12 +231,12 @@ final class ReplayEngine: Sendable {
     /// Forgets what was prepared of the recording `id` (its request was rewritten).
     func forget(_ id: String, in store: CassetteStore) {
         prepared.withLockedValue { cache in
-            for flavor in Flavor.allCases { cache[Self.cacheKey(store, id, flavor)] = nil }
+            for flavor in Flavor.all { cache[Self.cacheKey(store, id, flavor)] = nil }
         }
     }
 
     private static func cacheKey(_ store: CassetteStore, _ id: String, _ flavor: Flavor) -> String {
-        store.path + "#" + id + "#" + flavor.rawValue
+        store.path + "#" + id + "#" + flavor.name
     }
 
     // MARK: - Miss diagnosis

@@ -17,18 +17,17 @@ enum HTTPConversions {
         return fields
     }
 
-    /// A complete response with a fixed body; under the Anthropic flavour it carries a `request-id`
-    /// (an error body's `request_id` names the same id).
+    /// A complete response with a fixed body, with the flavour's own headers (``Flavor/stamped(headers:body:)``).
     static func response(status: Int, headers: HeaderList, body: [UInt8], flavor: Flavor = .ollama) -> Response {
         var (headers, body) = (headers, body)
-        if flavor == .anthropic { (headers, body) = AnthropicEmulator.stamped(headers: headers, body: body) }
+        (headers, body) = flavor.stamped(headers: headers, body: body)
         var fields = httpFields(headers)
         fields[.contentLength] = String(body.count)
         return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    /// An Anthropic-shaped JSON error for one of messages-vcr's own errors; under the Anthropic
-    /// flavour with the API's error headers (`request-id`, `x-should-retry`).
+    /// An Anthropic-shaped JSON error for one of messages-vcr's own errors, whatever the flavour,
+    /// with the flavour's error headers (the API's `request-id`, `x-should-retry`; llama.cpp's `Server`).
     /// - Parameter status: a status other than the error's own (its `error.type` then follows the status).
     static func errorResponse(_ error: VCRError, status: Int? = nil, extraHeaders: HeaderList = HeaderList(), flavor: Flavor = .ollama) -> Response {
         let (status, headers, body) = errorParts(error, status: status, extraHeaders: extraHeaders, flavor: flavor)
@@ -44,10 +43,10 @@ enum HTTPConversions {
     ) -> (status: Int, headers: HeaderList, body: [UInt8]) {
         let status = status ?? error.status
         let type = status == error.status ? error.errorType : AnthropicErrorBody.ollamaErrorType(forStatus: status)
-        var headers = flavor == .anthropic ? AnthropicEmulator.errorHeaders(status: status) : HeaderList(pairs: [("Content-Type", "application/json")])
+        var headers = flavor.errorHeaders(status: status)
         headers.fields.append(contentsOf: extraHeaders.fields)
         var body = AnthropicErrorBody.encode(type: type, message: error.message)
-        if flavor == .anthropic { (headers, body) = AnthropicEmulator.stamped(headers: headers, body: body) }
+        (headers, body) = flavor.stamped(headers: headers, body: body)
         return (status, headers, body)
     }
 

@@ -54,7 +54,7 @@ public enum CassetteTool {
                 pad(summary.stream.map { $0 ? "yes" : "no" } ?? "-", 6), pad(response.status.map(String.init) ?? "-", 6, right: true),
                 pad(response.outcome.rawValue, 14), pad(String(response.frames.count), 6, right: true),
                 pad(millis(response.ttfbNanos), 8, right: true), pad(millis(response.durationNanos), 11, right: true),
-                pad(Flavor.producer(of: response, source: interaction.source).rawValue, 9), cut(summary.firstUserText ?? "", 60),
+                pad(Flavor.producer(of: response, source: interaction.source).name, 9), cut(summary.firstUserText ?? "", 60),
             ]
             return columns.joined(separator: "  ")
         }
@@ -72,7 +72,7 @@ public enum CassetteTool {
                 JSONMember("stream", summary.stream.map { .bool($0) } ?? .null),
                 JSONMember("status", response.status.map { .int($0) } ?? .null),
                 JSONMember("outcome", .string(response.outcome.rawValue)), JSONMember("source", .string(interaction.source.rawValue)),
-                JSONMember("server", .string(Flavor.producer(of: response, source: interaction.source).rawValue)),
+                JSONMember("server", .string(Flavor.producer(of: response, source: interaction.source).name)),
                 JSONMember("events", .int(response.frames.count)), JSONMember("chunks", .int(response.chunks.count)),
                 JSONMember("ttfb_ns", response.ttfbNanos.map { .int($0) } ?? .null), JSONMember("duration_ns", .int(response.durationNanos)),
             ]

@@ -19,7 +19,7 @@ public struct InteractionView: Sendable {
     public var lines: [String] {
         let request = interaction.request, response = interaction.response
         var lines: [String] = []
-        lines.append("interaction \(interaction.id) (seq \(interaction.seq), \(interaction.source.rawValue) \(InteractionCoding.formatDate(interaction.recordedAt))\(interaction.upstream.map { " from \($0)" } ?? ""), answered as \(Flavor.producer(of: interaction.response, source: interaction.source) == .anthropic ? "the Anthropic API" : "Ollama"))")
+        lines.append("interaction \(interaction.id) (seq \(interaction.seq), \(interaction.source.rawValue) \(InteractionCoding.formatDate(interaction.recordedAt))\(interaction.upstream.map { " from \($0)" } ?? ""), answered as \(Flavor.producer(of: interaction.response, source: interaction.source).serverName))")
         let route = request.method + " " + request.path + (request.query.map { "?" + $0 } ?? "")
         lines.append("\(route) → \(response.status.map(String.init) ?? "no response"), \(response.outcome.rawValue), ttfb \(CassetteTool.millis(response.ttfbNanos)) ms, duration \(CassetteTool.millis(response.durationNanos)) ms, \(response.frames.count) events in \(response.chunks.count) chunks")
         if let error = response.errorMessage { lines.append("error: \(error)") }

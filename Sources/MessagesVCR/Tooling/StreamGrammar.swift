@@ -29,10 +29,14 @@ enum StreamGrammar {
         var problems: [Problem] = []
         var started = false, stopped = false, sawMessageDelta = false
         var nextIndex = 0
-        var open: (index: Int, type: String, json: String)? = nil
+        // Open blocks, oldest first: one at a time, unless the flavour's server overlaps them (llama.cpp closes all at the end).
+        var blocks: [(index: Int, type: String, json: String)] = []
+        var open: (index: Int, type: String, json: String)? { blocks.last }
         func problem(_ index: Int?, _ message: String) { problems.append(Problem(eventIndex: index, message: message)) }
 
         for (i, frame) in frames.enumerated() {
+            // A comment-only block that an earlier version stored as a frame: no event.
+            if frame.event == nil, frame.data.isEmpty { continue }
             let name = frame.event ?? "message"
             guard let data = try? JSONParser.parse(frame.data) else {
                 problem(i, "\(name): data is not JSON")
@@ -48,31 +52,34 @@ enum StreamGrammar {
             case "content_block_start":
                 let index = data["index"]?.intValue
                 let type = data["content_block"]?["type"]?.stringValue ?? "?"
-                if let open { problem(i, "content_block_start \(index.map(String.init) ?? "?") while block \(open.index) is open") }
+                if let open, !flavor.stream.blocksOverlap { problem(i, "content_block_start \(index.map(String.init) ?? "?") while block \(open.index) is open") }
                 if index != nextIndex { problem(i, "content_block_start index \(index.map(String.init) ?? "missing"), expected \(nextIndex)") }
-                open = (index ?? nextIndex, type, "")
+                if !flavor.stream.blocksOverlap { blocks.removeAll() }
+                blocks.append((index ?? nextIndex, type, ""))
                 nextIndex = (index ?? nextIndex) + 1
             case "content_block_delta":
                 let index = data["index"]?.intValue
                 let deltaType = data["delta"]?["type"]?.stringValue ?? "?"
-                guard let block = open, index == block.index else {
+                guard let at = blocks.lastIndex(where: { $0.index == index }), flavor.stream.blocksOverlap || at == blocks.count - 1 else {
                     problem(i, "content_block_delta for index \(index.map(String.init) ?? "?") with \(open.map { "block \($0.index)" } ?? "no block") open")
                     continue
                 }
+                let block = blocks[at]
                 if let allowed = deltaTypes[block.type], !allowed.contains(deltaType) {
                     problem(i, "\(deltaType) in a \(block.type) block")
                 }
-                if deltaType == "input_json_delta" { open?.json += data["delta"]?["partial_json"]?.stringValue ?? "" }
+                if deltaType == "input_json_delta" { blocks[at].json += data["delta"]?["partial_json"]?.stringValue ?? "" }
             case "content_block_stop":
                 let index = data["index"]?.intValue
-                guard let block = open, index == block.index else {
+                guard let at = blocks.lastIndex(where: { $0.index == index }), flavor.stream.blocksOverlap || at == blocks.count - 1 else {
                     problem(i, "content_block_stop for index \(index.map(String.init) ?? "?") with \(open.map { "block \($0.index)" } ?? "no block") open")
                     continue
                 }
+                let block = blocks[at]
                 if deltaTypes[block.type] == ["input_json_delta"], !block.json.isEmpty, (try? JSONParser.parse(Array(block.json.utf8))) == nil {
                     problem(i, "input_json_delta pieces of block \(block.index) do not form valid JSON: \(JSONDiff.quote(String(block.json.prefix(80))))")
                 }
-                open = nil
+                blocks.remove(at: at)
             case "message_delta":
                 if let open { problem(i, "message_delta while block \(open.index) is open") }
                 sawMessageDelta = true

@@ -1,13 +1,14 @@
-/// What one server sends that the Messages grammar leaves open, checked on a recorded answer:
-/// Ollama's ids (`msg_` + 24 hex, `call_…`), no `ping`, no `error`, no `stop_sequence` keys; the
-/// API's ids (`msg_01…`, `toolu_…`), one `ping` after the first block starts, `stop_reason` and
-/// `stop_sequence` in `message_start`, `stop_sequence` in `message_delta`, tool input streamed from
-/// an empty first fragment, thinking signed. Every finding starts with `lint:`.
+/// What one server sends that the Messages grammar leaves open, checked on a recorded answer
+/// against its flavour (``Flavor/stream``, ``Flavor/ids``): the message and tool id shapes,
+/// `ping`, `event: error`, `stop_reason`/`stop_sequence` in `message_start` and `stop_sequence` in
+/// `message_delta`, tool input from an empty first fragment, thinking signed. Every finding
+/// starts with `lint:`.
 struct StreamLint {
     let flavor: Flavor
     private typealias Problem = StreamGrammar.Problem
 
-    private var server: String { flavor == .ollama ? "Ollama" : "the Anthropic API" }
+    private var server: String { flavor.serverName }
+    private var stream: StreamStyle { flavor.stream }
 
     /// The lints of a stream's frames.
     func lint(_ frames: [SSEFrame]) -> [StreamGrammar.Problem] {
@@ -25,8 +26,8 @@ struct StreamLint {
                 if message?["usage"] == nil { lint(i, "message_start without usage") }
                 for key in ["stop_reason", "stop_sequence"] {
                     let present = message?.objectMembers?.contains(where: { $0.key == key }) ?? false
-                    if flavor == .ollama, present { lint(i, "message_start carries \(key) (Ollama omits it)") }
-                    if flavor == .anthropic, !present { lint(i, "message_start without \(key) (the API sends it as null)") }
+                    if !stream.stopFieldsInStart, present { lint(i, "message_start carries \(key) (\(server) omits it)") }
+                    if stream.stopFieldsInStart, !present { lint(i, "message_start without \(key) (\(server) sends it as null)") }
                 }
             case "content_block_start":
                 let block = data["content_block"]
@@ -38,34 +39,34 @@ struct StreamLint {
             case "content_block_delta":
                 let index = data["index"]?.intValue ?? -1
                 let delta = data["delta"]
-                if flavor == .anthropic, toolBlocks[index] == false, delta?["type"]?.stringValue == "input_json_delta",
+                if stream.toolInput == .fragments(length: 16, emptyFirst: true), toolBlocks[index] == false, delta?["type"]?.stringValue == "input_json_delta",
                     delta?["partial_json"]?.stringValue != ""
                 {
-                    lint(i, "tool input of block \(index) starts without an empty fragment (the API's first input_json_delta is \"\")")
+                    lint(i, "tool input of block \(index) starts without an empty fragment (\(server)'s first input_json_delta is \"\")")
                 }
                 toolBlocks[index] = toolBlocks[index].map { _ in true }
                 if delta?["type"]?.stringValue == "signature_delta" {
-                    if flavor == .ollama { lint(i, "signature_delta (Ollama never signs thinking)") }
+                    if stream.signatureDeltas == .none { lint(i, "signature_delta (\(server) never signs thinking)") }
                     thinking[index] = true
                 }
             case "content_block_stop":
                 let index = data["index"]?.intValue ?? -1
-                if flavor == .anthropic, thinking[index] == false { lint(i, "thinking block \(index) closes without a signature_delta") }
+                if stream.signatureDeltas != .none, thinking[index] == false { lint(i, "thinking block \(index) closes without a signature_delta") }
             case "message_delta":
                 if data["usage"] == nil { lint(i, "message_delta without usage") }
                 let present = data["delta"]?.objectMembers?.contains(where: { $0.key == "stop_sequence" }) ?? false
-                if flavor == .ollama, present { lint(i, "message_delta carries stop_sequence (Ollama omits it)") }
-                if flavor == .anthropic, !present { lint(i, "message_delta without stop_sequence (the API always sends it)") }
+                if !stream.stopSequenceInDelta, present { lint(i, "message_delta carries stop_sequence (\(server) omits it)") }
+                if stream.stopSequenceInDelta, !present { lint(i, "message_delta without stop_sequence (\(server) always sends it)") }
             case "ping":
-                if flavor == .ollama { lint(i, "ping event (Ollama never sends ping)") }
+                if !stream.ping { lint(i, "ping event (\(server) never sends ping)") }
                 pinged = true
             case "error":
-                if flavor == .ollama { lint(i, "error event (Ollama never sends error events)") }
+                if stream.errorEvents == .none { lint(i, "error event (\(server) never sends error events)") }
             default:
                 break
             }
         }
-        if flavor == .anthropic, let firstBlockStart, !pinged { lint(firstBlockStart, "no ping (the API sends one after the first content_block_start)") }
+        if stream.ping, let firstBlockStart, !pinged { lint(firstBlockStart, "no ping (\(server) sends one after the first content_block_start)") }
         return problems
     }
 
@@ -75,9 +76,11 @@ struct StreamLint {
         lintMessageID(message["id"]?.stringValue, at: nil, into: &problems)
         if message["usage"] == nil { problems.append(Problem(eventIndex: nil, message: "lint: message without usage")) }
         let hasStopSequence = message.objectMembers?.contains(where: { $0.key == "stop_sequence" }) ?? false
-        if flavor == .ollama, hasStopSequence { problems.append(Problem(eventIndex: nil, message: "lint: message carries stop_sequence (Ollama omits it)")) }
-        if flavor == .anthropic, !hasStopSequence {
-            problems.append(Problem(eventIndex: nil, message: "lint: message without stop_sequence (the API always sends it)"))
+        if !flavor.message.stopSequence, hasStopSequence {
+            problems.append(Problem(eventIndex: nil, message: "lint: message carries stop_sequence (\(server) omits it)"))
+        }
+        if flavor.message.stopSequence, !hasStopSequence {
+            problems.append(Problem(eventIndex: nil, message: "lint: message without stop_sequence (\(server) always sends it)"))
         }
         for block in message["content"]?.arrayValue ?? [] where block["type"]?.stringValue == "tool_use" {
             if let id = block["id"]?.stringValue { lintToolID(id, at: nil, into: &problems) }
@@ -86,24 +89,19 @@ struct StreamLint {
     }
 
     private func lintToolID(_ id: String, at index: Int?, into problems: inout [Problem]) {
-        if flavor == .ollama, id.hasPrefix("toolu_") {
-            problems.append(Problem(eventIndex: index, message: "lint: tool id \(id) is Anthropic's format, Ollama sends call_…"))
-        }
-        if flavor == .anthropic, !id.hasPrefix("toolu_") {
-            problems.append(Problem(eventIndex: index, message: "lint: tool id \(id) is not the API's toolu_… format"))
-        }
+        let shape = flavor.ids.tool
+        guard !shape.claims(id) else { return }
+        let other = Flavor.all.first { $0 != flavor && $0.ids.tool.claims(id) }
+        let message = other.map { "lint: tool id \(id) is \($0.serverName)'s format, \(server) sends \(shape.name)" }
+            ?? "lint: tool id \(id) is not \(server)'s \(shape.name) format"
+        problems.append(Problem(eventIndex: index, message: message))
     }
 
     private func lintMessageID(_ id: String?, at index: Int?, into problems: inout [Problem]) {
         guard let id else {
             return problems.append(Problem(eventIndex: index, message: "message without id"))
         }
-        let hex = id.utf8.dropFirst(4)
-        let isOllama = id.hasPrefix("msg_") && hex.count == 24
-            && hex.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
-        if flavor == .ollama, !isOllama { problems.append(Problem(eventIndex: index, message: "lint: message id \(id) is not Ollama's msg_ + 24 hex")) }
-        if flavor == .anthropic, isOllama || !id.hasPrefix("msg_") {
-            problems.append(Problem(eventIndex: index, message: "lint: message id \(id) is not the API's msg_01… format"))
-        }
+        let shape = flavor.ids.message
+        if !shape.fits(id) { problems.append(Problem(eventIndex: index, message: "lint: message id \(id) is not \(server)'s \(shape.name)")) }
     }
 }

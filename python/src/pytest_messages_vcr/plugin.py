@@ -16,7 +16,7 @@ import pytest
 from .server import ServerNotFound, VCRServer, binary_environment, find_binary
 
 MODES = ("replay", "record", "auto", "passthrough")
-FLAVORS = ("ollama", "anthropic")
+FLAVORS = ("ollama", "anthropic", "llamacpp")
 BAD_RESULTS = ("miss", "exhausted", "error")
 SERVER_KEY = pytest.StashKey["VCRServer | None"]()
 USES_KEY = pytest.StashKey["tuple[str, str, str]"]()
@@ -32,7 +32,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ("--vcr-upstream", "vcr_upstream", None, "the Ollama (or other) server record/auto/passthrough forward to (default: $OLLAMA_HOST)"),
         ("--vcr-cassette-dir", "vcr_cassette_dir", None, "folder of cassettes (default: cassettes in the rootdir)"),
         ("--vcr-timing", "vcr_timing", "instant", "replay pacing: instant (default), original, fixed:MS or speed:X"),
-        ("--vcr-flavor", "vcr_flavor", "ollama", "answer as ollama (default) or as the real anthropic API (ping, msg_01/toolu_01 ids, request-id, key and version checked)"),
+        ("--vcr-flavor", "vcr_flavor", "ollama", "answer as ollama (default), as the real anthropic API (ping, msg_01/toolu_01 ids, request-id, key and version checked) or as llamacpp (llama.cpp's llama-server)"),
         ("--vcr-bin", "vcr_bin", None, "the messages-vcr binary (default: $MESSAGES_VCR_BIN, the wheel's, or messages-vcr on PATH)"),
     ]
     for flag, ini, default, help_text in options:
