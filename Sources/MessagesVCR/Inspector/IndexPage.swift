@@ -3,7 +3,9 @@ import Foundation
 /// `/__vcr/ui/`: the cassette's interactions (filterable, without JavaScript through the form, as
 /// you type with it), a form to compare two of them, and the journal, updating live.
 struct IndexPage {
-    let server: ServerContext
+    let mode: VCRMode
+    let registry: CassetteRegistry
+    let journal: Journal
     let cassette: (reference: CassetteRegistry.CassetteReference, store: CassetteStore?)
     let query: [String: String]
 
@@ -17,7 +19,7 @@ struct IndexPage {
         let models = Array(Set(rows.compactMap { $0.1.model })).sorted()
         let keep = "cassette=" + HTML.query(reference.name)
         var body = "<h1>Cassette <code>\(HTML.escape(reference.name))</code></h1>"
-        body += "<p class=\"muted\">\(HTML.escape(reference.path)) · mode \(server.options.mode.rawValue) · \(ids.count) interaction(s)"
+        body += "<p class=\"muted\">\(HTML.escape(reference.path)) · mode \(mode.rawValue) · \(ids.count) interaction(s)"
         if cassette.store == nil { body += " · <span class=\"warn\">the file does not exist</span>" }
         body += "</p>"
         body += cassettePicker(current: reference.name)
@@ -56,13 +58,13 @@ struct IndexPage {
         body += "<label for=\"compare-a\">First id<input id=\"compare-a\" name=\"a\" list=\"interaction-ids\" required></label>"
         body += "<label for=\"compare-b\">Second id<input id=\"compare-b\" name=\"b\" list=\"interaction-ids\" required></label><button type=\"submit\">Compare</button></form>"
         body += "<datalist id=\"interaction-ids\">" + shown.map { "<option value=\"\(HTML.escape($0.id))\">" }.joined() + "</datalist>"
-        body += journal()
+        body += journalTable()
         return HTML.page(title: "Cassette \(reference.name)", cassette: reference.name, body: body)
     }
 
     /// A picker of the cassettes in the folder (`.sqlite` and `.json`).
     private func cassettePicker(current: String) -> String {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: server.registry.locator.directory)) ?? []
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: registry.locator.directory)) ?? []
         var names = Set(files.compactMap { file -> String? in
             for suffix in [".sqlite", ".json"] where file.hasSuffix(suffix) {
                 let name = String(file.dropLast(suffix.count))
@@ -78,11 +80,11 @@ struct IndexPage {
     }
 
     /// The journal, newest first; the script refreshes it every second.
-    private func journal() -> String {
+    private func journalTable() -> String {
         var out = "<h2 id=\"journal-heading\">Journal</h2><p id=\"journal-status\" class=\"muted\" aria-live=\"polite\">The last requests, newest first (updates live with JavaScript; reload otherwise).</p>"
         out += "<table id=\"journal\" data-ui=\"/__vcr/ui/\" aria-labelledby=\"journal-heading\"><thead><tr><th scope=\"col\">time</th><th scope=\"col\">session</th><th scope=\"col\">request</th>"
         out += "<th scope=\"col\">result</th><th scope=\"col\" class=\"num\">status</th><th scope=\"col\">interaction or miss</th><th scope=\"col\">notes</th></tr></thead><tbody>"
-        for entry in server.journal.recent(limit: 50).reversed() {
+        for entry in journal.recent(limit: 50).reversed() {
             let bad = [.miss, .error, .exhausted].contains(entry.result)
             out += "<tr><td>\(HTML.escape(InteractionCoding.formatDate(entry.time).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "")))</td>"
             out += "<td>\(HTML.escape(entry.session))</td><td>\(HTML.escape(entry.method + " " + entry.path))</td>"

@@ -13,7 +13,11 @@ import Hummingbird
 /// | `GET /__vcr/ui/misses/N` | a miss: the request beside the nearest recording, differences marked |
 /// | `GET /__vcr/ui/compare?a=ID&b=ID[&cassette=NAME]` | two timelines on one scale, their differences |
 struct InspectorRoutes: Sendable {
-    let server: ServerContext
+    let registry: CassetteRegistry
+    let misses: MissLog
+    let journal: Journal
+    /// The server's mode, named on the index page.
+    let mode: VCRMode
 
     /// How many interactions the index lists.
     static let listLimit = 500
@@ -32,7 +36,7 @@ struct InspectorRoutes: Sendable {
         case 0 where rest.isEmpty:
             return HTTPConversions.response(status: 308, headers: HeaderList(pairs: [("Location", "/__vcr/ui/")]), body: [])
         case 0:
-            return try await page(IndexPage(server: server, cassette: try await cassette(query), query: query).render())
+            return try await page(IndexPage(mode: mode, registry: registry, journal: journal, cassette: try await cassette(query), query: query).render())
         case 2 where parts[0] == "interactions":
             let (reference, store) = try await cassette(query)
             let shown = try await interaction(parts[1], in: store)
@@ -44,8 +48,8 @@ struct InspectorRoutes: Sendable {
                 status: 200, headers: HeaderList(pairs: [("Content-Type", "text/plain; charset=utf-8"), ("X-Content-Type-Options", "nosniff")]),
                 body: interaction.response.body)
         case 2 where parts[0] == "misses":
-            guard let id = Int(parts[1]), let miss = server.misses.entry(id) else {
-                throw VCRError.notFound("miss \(parts[1]) is not among the last \(server.misses.entries.count) kept")
+            guard let id = Int(parts[1]), let miss = misses.entry(id) else {
+                throw VCRError.notFound("miss \(parts[1]) is not among the last \(misses.entries.count) kept")
             }
             return page(MissPage(miss: miss).render())
         case 1 where parts[0] == "compare":
@@ -63,7 +67,6 @@ struct InspectorRoutes: Sendable {
 
     /// `?cassette=NAME`, else the server's cassette, opened for reading.
     private func cassette(_ query: [String: String]) async throws -> (CassetteRegistry.CassetteReference, CassetteStore?) {
-        let registry = server.registry
         let reference = try query["cassette"].map { try registry.reference(named: $0, forWriting: false) } ?? registry.defaultCassette
         do {
             return (reference, try await registry.openedStore(for: reference, mode: .existing))

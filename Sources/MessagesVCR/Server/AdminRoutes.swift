@@ -13,11 +13,13 @@ import Hummingbird
 ///
 /// Errors are thrown, for ``VCRResponder`` to answer, log and journal.
 struct AdminRoutes: Sendable {
-    let server: ServerContext
-
-    private var options: ServeOptions { server.options }
-    private var registry: CassetteRegistry { server.registry }
-    private var engine: ReplayEngine { server.engine }
+    let options: ServeOptions
+    let registry: CassetteRegistry
+    let engine: ReplayEngine
+    let journal: Journal
+    let coverage: Coverage
+    let faults: FaultQueue
+    let stats: ServerStats
 
     func respond(method: String, path: String, query: [String: String], body: [UInt8]) async throws -> Response {
         switch (method, path) {
@@ -25,9 +27,9 @@ struct AdminRoutes: Sendable {
             return HTTPConversions.json(health())
         case ("GET", "/__vcr/journal"):
             let limit = query["limit"].flatMap(Int.init) ?? 100
-            return HTTPConversions.json(Journal.json(server.journal.recent(limit: limit, session: query["session"])))
+            return HTTPConversions.json(Journal.json(journal.recent(limit: limit, session: query["session"])))
         case ("GET", "/__vcr/report"):
-            return HTTPConversions.json(await server.coverage.report(registry: registry))
+            return HTTPConversions.json(await coverage.report(registry: registry))
         case ("POST", "/__vcr/synth"):
             return try await synthesize(body, cassetteName: query["cassette"])
         case ("POST", "/__vcr/faults"):
@@ -74,14 +76,14 @@ struct AdminRoutes: Sendable {
             throw VCRError.badRequest("POST /__vcr/faults: \(error.description)")
         }
         let session = request["session"]?.stringValue
-        server.faults.add(plan, count: count, session: session)
+        faults.add(plan, count: count, session: session)
         return HTTPConversions.json(.object([
             "queued": .string(plan.description), "count": .int(count), "session": session.map { .string($0) } ?? .null,
         ]))
     }
 
     func health() -> JSONValue {
-        let counters = server.stats.snapshot
+        let counters = stats.snapshot
         return .object([
             "status": "ok",
             "mode": .string(options.mode.rawValue),
@@ -93,7 +95,7 @@ struct AdminRoutes: Sendable {
             "rules": .array(options.rules.summary.map { .string($0) }),
             "sessions": .array(engine.cursors.sessions.map { .string($0) }),
             "fault": options.fault.map { .string($0.description) } ?? .null,
-            "faults_queued": .int(server.faults.pending),
+            "faults_queued": .int(faults.pending),
             "counters": .object([
                 "requests": .int(counters.requests), "recorded": .int(counters.recorded), "replayed": .int(counters.replayed),
                 "misses": .int(counters.misses), "emulated": .int(counters.emulated), "synthesized": .int(counters.synthesized), "forwarded": .int(counters.forwarded), "errors": .int(counters.errors),

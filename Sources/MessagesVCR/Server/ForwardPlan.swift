@@ -1,5 +1,5 @@
 /// A request about to be forwarded: what the upstream gets, where the exchange is stored, and what
-/// to do once it has ended. ``ServerContext/forwardPlan(_:for:)`` makes it from a decision's
+/// to do once it has ended. ``Forwarder/plan(_:for:)`` makes it from a decision's
 /// ``Forwarding``; ``ForwardRelay`` carries it out, for either executor.
 struct ForwardPlan: Sendable {
     /// Who sent the request and how it is answered (for an error's report and shape).

@@ -24,13 +24,11 @@ final class ForwardRelay: UpstreamExchangeDelegate {
     private var held: ByteBuffer?
     private var done = false
 
-    init(plan: ForwardPlan, server: ServerContext, pool: UpstreamChannelPool, client: any RelayClient) {
+    init(plan: ForwardPlan, forwarder: Forwarder, client: any RelayClient) {
         self.plan = plan
-        self.recorder = server.recorder
-        self.pool = pool
-        self.limits = .init(
-            firstByte: .nanoseconds(Int64(server.options.firstByteTimeoutSeconds * 1e9)),
-            silence: server.options.upstreamReadTimeoutSeconds.map { .nanoseconds(Int64($0 * 1e9)) })
+        self.recorder = forwarder.recorder
+        self.pool = forwarder.pool
+        self.limits = forwarder.limits
         self.client = client
     }
 

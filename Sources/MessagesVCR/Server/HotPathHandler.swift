@@ -25,7 +25,13 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    private let server: ServerContext
+    private let reader: RequestReader
+    private let decider: RequestDecider
+    private let handoffs: RequestHandoffs
+    private let reporter: OutcomeReporter
+    private let stats: ServerStats
+    /// Nil in replay mode, where no plan forwards.
+    private let forwarder: Forwarder?
     private let dates: HTTPDateCache
     /// The largest request body held back for a decision.
     private let maxBodyBytes: Int
@@ -57,10 +63,18 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// How long a request's parts are held back waiting for its end.
     static let holdLimit = TimeAmount.milliseconds(100)
 
-    init(server: ServerContext, dates: HTTPDateCache) {
-        self.server = server
+    init(
+        reader: RequestReader, decider: RequestDecider, handoffs: RequestHandoffs, reporter: OutcomeReporter, stats: ServerStats,
+        forwarder: Forwarder?, options: ServeOptions, dates: HTTPDateCache
+    ) {
+        self.reader = reader
+        self.decider = decider
+        self.handoffs = handoffs
+        self.reporter = reporter
+        self.stats = stats
+        self.forwarder = forwarder
         self.dates = dates
-        maxBodyBytes = server.options.mode.forwardsEveryRequest ? server.options.maxBodyBytes : Self.maxReplayBodyBytes
+        maxBodyBytes = options.mode.forwardsEveryRequest ? options.maxBodyBytes : Self.maxReplayBodyBytes
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -85,9 +99,9 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             holdTimer?.cancel()
             holdTimer = nil
             let bytes = body.map { Array($0.readableBytesView) } ?? []
-            let read = server.reader.read(head: head, body: bytes, arrival: arrival)
+            let read = reader.read(head: head, body: bytes, arrival: arrival)
             if case .input(let input) = read, carryOut(input, context: context) { return }
-            server.handoffs.leave(read, head: head, on: context.channel)
+            handoffs.leave(read, head: head, on: context.channel)
             release(context: context, head: head, body: body)
             context.fireChannelRead(data)
             state = .idle
@@ -144,7 +158,7 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func clientGone(_ channel: any Channel) {
-        server.handoffs.drop(channel)
+        handoffs.drop(channel)
         holdTimer?.cancel()
         holdTimer = nil
         if case .relaying(let relay) = state { relay.clientClosed() }
@@ -176,26 +190,28 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// - Returns: false when the request is left to Hummingbird (nothing was used up).
     private func carryOut(_ input: RequestInput, context: ChannelHandlerContext) -> Bool {
         for _ in 0..<Self.maxClaims {
-            guard let plan = try? server.decider.decide(input), plan.isInstant else { return false }
-            guard server.decider.claim(plan.claim) else { continue }
-            server.stats.increment(\.requests)
-            switch plan {
-            case .answer(let answer):
-                server.carryOut(answer)
+            guard let plan = try? decider.decide(input), plan.isInstant else { return false }
+            // No plan forwards in replay mode; were one to, PlanRunner answers it with its error.
+            if case .forward = plan, forwarder == nil { return false }
+            guard decider.claim(plan.claim) else { continue }
+            stats.increment(\.requests)
+            switch (plan, forwarder) {
+            case (.answer(let answer), _):
+                reporter.answered(answer)
                 var fields = answer.headers
                 fields[.date] = dates.date
                 state = .idle
                 _ = Self.writeWhole(
                     HTTPResponse(status: .init(code: answer.status), headerFields: fields), body: context.channel.allocator.buffer(bytes: answer.body),
                     context: context)
-            case .play(let playback):
-                server.stats.increment(\.immediate)
+            case (.play(let playback), _):
+                stats.increment(\.immediate)
                 write(playback, context: context)
-            case .forward(let forwarding):
-                server.stats.increment(\.relayed)
-                relay(server.forwardPlan(forwarding, for: input), pool: server.upstreamPool!, context: context)
-            case .admin, .needs:
-                return false
+            case (.forward(let forwarding), let forwarder?):
+                stats.increment(\.relayed)
+                relay(forwarder.plan(forwarding, for: input), through: forwarder, context: context)
+            case (.forward, nil), (.admin, _), (.needs, _):
+                return false  // ruled out above
             }
             return true
         }
@@ -209,10 +225,10 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         fields.append(contentsOf: playback.extraHeaders)
         fields[.date] = dates.date
         if let length = replay.contentLength { fields[.contentLength] = String(length) }
-        let server = self.server
+        let reporter = self.reporter
         state = .idle
         Self.writeWhole(HTTPResponse(status: .init(code: replay.status ?? 502), headerFields: fields), body: replay.body, context: context)
-            .whenComplete { result in server.finish(playback, complete: (try? result.get()) != nil) }
+            .whenComplete { result in reporter.finished(playback, complete: (try? result.get()) != nil) }
     }
 
     /// Writes a whole answer — head, body, end — in one system call (the last write flushes).
@@ -223,12 +239,12 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Forwards a request; the next one is read when the exchange has ended.
-    private func relay(_ plan: ForwardPlan, pool: UpstreamChannelPool, context: ChannelHandlerContext) {
+    private func relay(_ plan: ForwardPlan, through forwarder: Forwarder, context: ChannelHandlerContext) {
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        let client = ChannelRelayClient(context: context, dates: dates, server: server) {
+        let client = ChannelRelayClient(context: context, dates: dates, reporter: reporter) {
             bound.value.handler.relayEnded(context: bound.value.context)
         }
-        let relay = ForwardRelay(plan: plan, server: server, pool: pool, client: client)
+        let relay = ForwardRelay(plan: plan, forwarder: forwarder, client: client)
         state = .relaying(relay)
         relay.start()
     }

@@ -4,7 +4,12 @@ import Hummingbird
 /// the I/O a plan needs (off the event loops: SQLite on its own queues, a cassette opened on the
 /// thread pool), asks again, and carries the plan out as a Hummingbird response.
 struct PlanRunner: Sendable {
-    let server: ServerContext
+    let decider: RequestDecider
+    let registry: CassetteRegistry
+    let engine: ReplayEngine
+    let reporter: OutcomeReporter
+    /// Nil in replay mode, where no plan forwards.
+    let forwarder: Forwarder?
 
     /// How many times a decision may be asked for one request: each turn loads one thing, and a
     /// request needs at most a store, an index, a few recordings and a diagnosis.
@@ -14,23 +19,21 @@ struct PlanRunner: Sendable {
     func respond(to input: RequestInput) async throws -> Response {
         var known = Known()
         for _ in 0..<Self.maxTurns {
-            let plan = try server.decider.decide(input, known: known)
+            let plan = try decider.decide(input, known: known)
             if case .needs(let need) = plan {
                 try await fulfil(need, for: input, known: &known)
                 continue
             }
             // Another request took the cursor or the fault first: decide again.
-            guard server.decider.claim(plan.claim) else { continue }
+            guard decider.claim(plan.claim) else { continue }
             return try await carryOut(plan, for: input)
         }
         throw VCRError.internalFailure("no decision for \(input.note.method) \(input.note.path) after \(Self.maxTurns) turns")
     }
 
     private func fulfil(_ need: Need, for input: RequestInput, known: inout Known) async throws {
-        let engine = server.engine
         switch need {
         case .store(let cassette, let mode):
-            let registry = server.registry
             do {
                 _ = try await registry.openedStore(for: cassette, mode: mode)
             } catch VCRError.cassetteNotFound where cassette == registry.defaultCassette {
@@ -52,17 +55,17 @@ struct PlanRunner: Sendable {
     private func carryOut(_ plan: RequestPlan, for input: RequestInput) async throws -> Response {
         switch plan {
         case .answer(let answer):
-            server.carryOut(answer)
+            reporter.answered(answer)
             return Response(status: .init(code: answer.status), headers: answer.headers, body: .init(byteBuffer: .init(bytes: answer.body)))
         case .play(let playback):
-            let server = self.server
+            let reporter = self.reporter
             return try await ReplayPlayer().response(
                 for: playback.replay, timing: playback.timing, arrival: input.arrival, extraHeaders: playback.extraHeaders,
                 flavor: input.note.flavor
-            ) { complete in server.finish(playback, complete: complete) }
+            ) { complete in reporter.finished(playback, complete: complete) }
         case .forward(let forwarding):
-            guard let pool = server.upstreamPool else { throw VCRError.internalFailure("forwarding in --mode \(server.options.mode)") }
-            return try await StreamedRelayClient.forward(server.forwardPlan(forwarding, for: input), server: server, pool: pool)
+            guard let forwarder else { throw VCRError.internalFailure("a plan forwards in replay mode") }
+            return try await StreamedRelayClient.forward(forwarder.plan(forwarding, for: input), through: forwarder)
         case .admin, .needs:
             throw VCRError.internalFailure("plan \(plan) cannot be carried out")
         }

@@ -27,14 +27,14 @@ protocol RelayClient: AnyObject {
 final class ChannelRelayClient: RelayClient {
     private let context: ChannelHandlerContext
     private let dates: HTTPDateCache
-    private let server: ServerContext
+    private let reporter: OutcomeReporter
     /// Called once, when the client may send its next request.
     private let finished: () -> Void
 
-    init(context: ChannelHandlerContext, dates: HTTPDateCache, server: ServerContext, finished: @escaping () -> Void) {
+    init(context: ChannelHandlerContext, dates: HTTPDateCache, reporter: OutcomeReporter, finished: @escaping () -> Void) {
         self.context = context
         self.dates = dates
-        self.server = server
+        self.reporter = reporter
         self.finished = finished
     }
 
@@ -63,7 +63,7 @@ final class ChannelRelayClient: RelayClient {
     }
 
     func fail(_ error: VCRError, note: RequestNote) {
-        server.report(RequestOutcome(note, .error, status: error.status, detail: error.message))
+        reporter.report(RequestOutcome(note, .error, status: error.status, detail: error.message))
         let (status, headers, body) = HTTPConversions.errorParts(error, flavor: note.flavor)
         var fields = HTTPConversions.httpFields(headers)
         fields[.contentLength] = String(body.count)

@@ -39,7 +39,7 @@ struct RequestNote: Sendable {
     let startedAt: UInt64
 }
 
-/// One request's outcome, reported once through ``ServerContext/report(_:)``.
+/// One request's outcome, reported once through ``OutcomeReporter/report(_:)``.
 struct RequestOutcome: Sendable {
     var note: RequestNote
     var result: RequestResult

@@ -25,15 +25,15 @@ final class StreamedRelayClient: RelayClient, @unchecked Sendable {
         (pieces, feed) = AsyncThrowingStream.makeStream()
     }
 
-    /// Forwards `plan` through `pool` and returns the response once its head has arrived.
+    /// Forwards `plan` and returns the response once its head has arrived.
     /// - Throws: the ``VCRError`` of an exchange that got no head (stored first when recording).
-    static func forward(_ plan: ForwardPlan, server: ServerContext, pool: UpstreamChannelPool) async throws -> Response {
+    static func forward(_ plan: ForwardPlan, through forwarder: Forwarder) async throws -> Response {
         let client = StreamedRelayClient(eventLoop: MultiThreadedEventLoopGroup.singleton.any())
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 client.eventLoop.execute {
                     client.response = continuation
-                    let relay = ForwardRelay(plan: plan, server: server, pool: pool, client: client)
+                    let relay = ForwardRelay(plan: plan, forwarder: forwarder, client: client)
                     client.relay = relay
                     relay.start()
                 }

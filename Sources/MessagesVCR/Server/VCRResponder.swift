@@ -9,21 +9,27 @@ import NIOCore
 ///
 /// It is also Hummingbird's error boundary: whatever a request throws before its answer starts (a
 /// ``VCRError``, a database or JSON error) becomes an Anthropic-shaped JSON error here, and is
-/// logged at error level, journaled and counted through ``ServerContext/report(_:)``. (The hot
+/// logged at error level, journaled and counted through ``OutcomeReporter/report(_:)``. (The hot
 /// path answers only plans that cannot fail before their head; the forwarding relay reports the
 /// upstream's failures the same way, through the same error shape.)
 struct VCRResponder: HTTPResponder {
     typealias Context = VCRRequestContext
 
-    let server: ServerContext
+    let options: ServeOptions
+    let reader: RequestReader
+    /// Requests the hot path read and left to this route.
+    let handoffs: RequestHandoffs
+    let stats: ServerStats
+    let reporter: OutcomeReporter
+    let runner: PlanRunner
+    let admin: AdminRoutes
+    let inspector: InspectorRoutes
 
     static let adminTokenHeader = HTTPField.Name("x-vcr-admin-token")!
 
-    private var options: ServeOptions { server.options }
-
     func respond(to request: Request, context: Context) async throws -> Response {
         var request = request
-        var read = server.handoffs.take(head: request.head, on: context.channel)
+        var read = handoffs.take(head: request.head, on: context.channel)
         if read == nil { read = await readRequest(&request) }
         switch read! {
         case .admin(let note):
@@ -33,12 +39,12 @@ struct VCRResponder: HTTPResponder {
                 return fail(error, note: note)
             }
         case .refused(let note, let error):
-            server.stats.increment(\.requests)
+            stats.increment(\.requests)
             return fail(error, note: note)
         case .input(let input):
-            server.stats.increment(\.requests)
+            stats.increment(\.requests)
             do {
-                return try await PlanRunner(server: server).respond(to: input)
+                return try await runner.respond(to: input)
             } catch {
                 return fail(error, note: input.note)
             }
@@ -48,11 +54,11 @@ struct VCRResponder: HTTPResponder {
     /// Reads a request Hummingbird got straight from the connection: its checks, then its body.
     private func readRequest(_ request: inout Request) async -> ReadRequest {
         let arrival = ContinuousClock.now
-        var note = server.reader.note(for: request.head)
+        var note = reader.note(for: request.head)
         do {
-            if try server.reader.admit(request.head, note: &note) { return .admin(note) }
+            if try reader.admit(request.head, note: &note) { return .admin(note) }
             let body = try await readBody(&request)
-            return .input(try server.reader.input(head: request.head, note: note, body: body, arrival: arrival))
+            return .input(try reader.input(head: request.head, note: note, body: body, arrival: arrival))
         } catch {
             return .refused(note, VCRError.from(error))
         }
@@ -60,24 +66,24 @@ struct VCRResponder: HTTPResponder {
 
     private func fail(_ error: any Error, note: RequestNote) -> Response {
         let failure = VCRError.from(error)
-        server.report(RequestOutcome(note, .error, status: failure.status, detail: failure.message))
+        reporter.report(RequestOutcome(note, .error, status: failure.status, detail: failure.message))
         return HTTPConversions.errorResponse(failure, flavor: note.flavor)
     }
 
     private func respondAdmin(_ request: inout Request, note: RequestNote) async throws -> Response {
         let query = Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { $1 })
-        let inspector = note.path == "/__vcr/ui" || note.path.hasPrefix("/__vcr/ui/")
+        let forInspector = note.path == "/__vcr/ui" || note.path.hasPrefix("/__vcr/ui/")
         if let token = options.adminToken, !Self.presents(token, in: request.headers) {
-            guard inspector, request.method == .get else {
+            guard forInspector, request.method == .get else {
                 throw VCRError.unauthorized("admin routes need the --admin-token (header x-vcr-admin-token or Authorization: Bearer)")
             }
             return query["token"] == token ? InspectorRoutes.acceptToken(token, path: note.path, query: query) : InspectorRoutes.tokenPage()
         }
-        if inspector, request.method == .get || request.method == .head {
-            return try await InspectorRoutes(server: server).respond(path: note.path, query: query, host: request.head.authority)
+        if forInspector, request.method == .get || request.method == .head {
+            return try await inspector.respond(path: note.path, query: query, host: request.head.authority)
         }
         let body = try await readBody(&request)
-        return try await AdminRoutes(server: server).respond(method: note.method, path: note.path, query: query, body: body)
+        return try await admin.respond(method: note.method, path: note.path, query: query, body: body)
     }
 
     /// Whether the request carries the admin token: in `x-vcr-admin-token`, as a bearer token, or

@@ -108,10 +108,20 @@ public final class VCRServer: Service, Sendable {
 
     /// Listens until the surrounding service group shuts down gracefully, then closes the upstream client.
     public func run() async throws {
-        let server = ServerContext(
-            options: options, registry: registry, engine: engine, journal: journal, misses: misses, stats: stats,
-            coverage: coverage, faults: faults, upstreamPool: upstreamPool, logger: logger)
-        let responder = VCRResponder(server: server)
+        // Each part gets what it uses; every outcome is reported through the one reporter.
+        let recorder = ExchangeRecorder(upstream: options.upstream, logger: logger, stats: stats, redactor: options.redactor)
+        let reporter = OutcomeReporter(
+            stats: stats, coverage: coverage, journal: journal, misses: misses,
+            acceptor: DriftAcceptor(engine: engine, recorder: recorder, logger: logger), logger: logger)
+        let forwarder = upstreamPool.map { Forwarder(pool: $0, options: options, engine: engine, stats: stats, reporter: reporter, recorder: recorder) }
+        let reader = RequestReader(options: options, registry: registry, logger: logger)
+        let decider = RequestDecider(options: options, registry: registry, engine: engine, faults: faults)
+        let handoffs = RequestHandoffs()
+        let responder = VCRResponder(
+            options: options, reader: reader, handoffs: handoffs, stats: stats, reporter: reporter,
+            runner: PlanRunner(decider: decider, registry: registry, engine: engine, reporter: reporter, forwarder: forwarder),
+            admin: AdminRoutes(options: options, registry: registry, engine: engine, journal: journal, coverage: coverage, faults: faults, stats: stats),
+            inspector: InspectorRoutes(registry: registry, misses: misses, journal: journal, mode: options.mode))
         var frameworkLogger = logger
         frameworkLogger.logLevel = .warning
         // Replays that are ready, and forwarded requests, are answered on the connection's event loop (HotPathHandler).
@@ -119,7 +129,11 @@ public final class VCRServer: Service, Sendable {
         let app = Application(
             responder: responder,
             server: .http1(configuration: .init(
-                additionalChannelHandlers: [HotPathInstaller { HotPathHandler(server: server, dates: dates) }],
+                additionalChannelHandlers: [HotPathInstaller { [stats = self.stats, options = self.options] in
+                    HotPathHandler(
+                        reader: reader, decider: decider, handoffs: handoffs, reporter: reporter, stats: stats, forwarder: forwarder,
+                        options: options, dates: dates)
+                }],
                 idleTimeout: .nanoseconds(Int64(options.idleTimeoutSeconds * 1e9)))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             onServerRunning: { [onReady, options, registry, engine] channel in
