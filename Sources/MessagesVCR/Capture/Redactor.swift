@@ -10,7 +10,7 @@ import Foundation
 /// recorded chunks and pace (the placeholder goes into the chunk where the secret began).
 public struct Redactor: Sendable {
     /// What replaces each secret.
-    public static let placeholder = "[REDACTED]"
+    static let placeholder = "[REDACTED]"
 
     /// The built-in patterns: `sk-ant-` keys, and the token of a `Bearer` credential.
     static let builtIn = [#"sk-ant-[A-Za-z0-9_\-]{6,}"#, #"(?<=Bearer )[A-Za-z0-9._~+/=\-]{8,}"#]
@@ -104,18 +104,18 @@ public struct Redactor: Sendable {
     }
 
     /// `bytes` with every secret replaced.
-    public func redact(_ bytes: [UInt8]) -> [UInt8] {
+    func redact(_ bytes: [UInt8]) -> [UInt8] {
         redact(bytes, chunks: []).body
     }
 
     /// `text` with every secret replaced.
-    public func redact(_ text: String) -> String {
+    func redact(_ text: String) -> String {
         String(decoding: redact(Array(text.utf8)), as: UTF8.self)
     }
 
     /// `body` with every secret replaced, and `chunks` moved to match: each chunk keeps its
     /// arrival offset; a secret's placeholder belongs to the chunk its first byte was in.
-    public func redact(_ body: [UInt8], chunks: [BodyChunk]) -> (body: [UInt8], chunks: [BodyChunk]) {
+    func redact(_ body: [UInt8], chunks: [BodyChunk]) -> (body: [UInt8], chunks: [BodyChunk]) {
         let secrets = secrets(in: body)
         guard !secrets.isEmpty else { return (body, chunks) }
         var output: [UInt8] = []
@@ -152,7 +152,7 @@ public struct Redactor: Sendable {
     }
 
     /// `response` with its body, chunks, frames and header values redacted.
-    public func redact(_ response: RecordedResponse) -> RecordedResponse {
+    func redact(_ response: RecordedResponse) -> RecordedResponse {
         let (body, chunks) = redact(response.body, chunks: response.chunks)
         let headers = redact(response.headers)
         guard body != response.body || headers != response.headers else { return response }
@@ -165,7 +165,7 @@ public struct Redactor: Sendable {
     }
 
     /// Header values with secrets replaced.
-    public func redact(_ headers: HeaderList) -> HeaderList {
+    func redact(_ headers: HeaderList) -> HeaderList {
         HeaderList(headers.fields.map { HeaderList.Field(name: $0.name, value: redact($0.value)) })
     }
 }

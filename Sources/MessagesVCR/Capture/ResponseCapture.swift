@@ -2,11 +2,11 @@
 /// arrival offset, and (for event streams) the SSE frames. Turns into a ``RecordedResponse`` at the end.
 public struct ResponseCapture: Sendable {
     /// The status received.
-    public let status: Int
+    let status: Int
     /// The headers received.
-    public let headers: HeaderList
+    let headers: HeaderList
     /// Nanoseconds from sending the request to the response head.
-    public let ttfbNanos: UInt64
+    let ttfbNanos: UInt64
     private(set) var body: [UInt8] = []
     private(set) var chunks: [BodyChunk] = []
     private(set) var frames: [SSEFrame] = []

@@ -20,7 +20,7 @@ final class CompatWarnings: Sendable {
         case unknownField = "unknown-field"
 
         /// What it means, for the log line.
-        public var explanation: String {
+        var explanation: String {
             switch self {
             case .toolChoice: return "Ollama parses tool_choice and ignores it"
             case .metadata: return "Ollama ignores metadata"

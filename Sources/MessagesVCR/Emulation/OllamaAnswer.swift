@@ -21,11 +21,11 @@ public struct OllamaAnswer: Sendable {
     /// Milliseconds before the first event (model load and prompt evaluation: nothing is sent meanwhile).
     var ttftMillis: Double = 300
     /// Milliseconds between deltas.
-    public var gapMillis: Double = 30
+    var gapMillis: Double = 30
     /// Characters of text or thinking per delta.
     var chunkCharacters: Int = 8
     /// Instead of a message: an error Ollama's chat handler returns before the first chunk.
-    public var error: (status: Int, message: String)?
+    var error: (status: Int, message: String)?
 
     /// Why an answer did not parse.
     public struct ParseError: Error, CustomStringConvertible {

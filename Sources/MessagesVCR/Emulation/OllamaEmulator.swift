@@ -2,9 +2,9 @@
 /// validation (reference §1, §2). Byte for byte: status, content type, body, newline or not.
 struct EmulatedAnswer: Sendable, Equatable {
     /// HTTP status.
-    public var status: Int
+    var status: Int
     /// Headers (the server adds `Date` and `Content-Length`).
-    public var headers: HeaderList
+    var headers: HeaderList
     /// Body bytes.
     public var body: [UInt8]
     /// What was emulated, for the journal and the log (`route`, `validation: …`).
@@ -26,7 +26,7 @@ enum OllamaEmulator {
     ///   - query: the query string, if any.
     ///   - headers: the request headers.
     ///   - body: the request body.
-    public static func answer(method: String, path: String, query: String?, headers: HeaderList, body: [UInt8]) -> EmulatedAnswer? {
+    static func answer(method: String, path: String, query: String?, headers: HeaderList, body: [UInt8]) -> EmulatedAnswer? {
         switch path {
         case AnthropicEmulator.messagesPath:
             return messages(method: method, headers: headers, body: body)

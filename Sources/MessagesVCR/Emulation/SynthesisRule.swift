@@ -17,9 +17,9 @@
 /// builds absolute paths from it.
 public struct SynthesisRule: Sendable {
     /// Stable id (12 hex), unique in its cassette.
-    public var id: String
+    var id: String
     /// Order among the cassette's rules: the first matching rule wins.
-    public var seq: Int
+    var seq: Int
     /// Seeds the ids of generated answers (with the request's canonical body).
     var seed: UInt64
     /// The rule as written: `when`, `answer` and optional `defaults`.
@@ -48,7 +48,7 @@ public struct SynthesisRule: Sendable {
     }
 
     /// True when `body` (sent to `path`) meets every condition.
-    public func matches(method: String, path: String, body: JSONValue) -> Bool {
+    func matches(method: String, path: String, body: JSONValue) -> Bool {
         guard method == "POST", let when = definition["when"] else { return false }
         if path != (when["path"]?.stringValue ?? AnthropicEmulator.messagesPath) { return false }
         if let model = when["model"]?.stringValue, !ModelAliases.glob(model, matches: body["model"]?.stringValue ?? "") { return false }

@@ -24,9 +24,9 @@ public struct SynthesisScript: Sendable {
         /// The request path (default `/v1/messages`).
         public var path: String
         /// The answer.
-        public var answer: OllamaAnswer
+        var answer: OllamaAnswer
         /// Its position in the script (ids are drawn from the seed and this).
-        public var index: Int
+        var index: Int
     }
 
     /// The seed ids are drawn from.

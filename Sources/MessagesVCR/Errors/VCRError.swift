@@ -31,7 +31,7 @@ public enum VCRError: Error, Sendable, Equatable {
     case internalFailure(String)
 
     /// The HTTP status the client receives.
-    public var status: Int {
+    var status: Int {
         switch self {
         case .invalidCassetteName, .badRequest: return 400
         case .unauthorized: return 401
@@ -91,7 +91,7 @@ public enum VCRError: Error, Sendable, Equatable {
 
     /// Any error as one of messages-vcr's own: a ``VCRError`` as it is, anything else (a database or
     /// JSON error, say) as an ``internalFailure(_:)`` that names it.
-    public static func from(_ error: any Error) -> VCRError {
+    static func from(_ error: any Error) -> VCRError {
         if let error = error as? VCRError { return error }
         if error is CancellationError { return .internalFailure("the request was cancelled") }
         return .internalFailure("\(type(of: error)): \(error)")

@@ -21,7 +21,7 @@ public struct FaultPlan: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Answer with this status instead of the recording.
-    public var status: Int?
+    var status: Int?
     /// Close the connection after this many events.
     var cutAfterEvents: Int?
     /// Close the connection after this many bytes.

@@ -16,7 +16,7 @@ public struct Flavor: Sendable, Hashable, CustomStringConvertible {
     /// The name `--flavor`, `x-vcr-flavor`, `list` and `check` use.
     public let name: String
     /// The server's name in sentences.
-    public let serverName: String
+    let serverName: String
     /// What on a recorded answer says this server produced it.
     let mark: ProducerMark
     let ids: IDStyle
@@ -44,7 +44,7 @@ public struct Flavor: Sendable, Hashable, CustomStringConvertible {
     /// A flavour name that is not one of ``all``.
     public struct ParseError: Error, CustomStringConvertible {
         /// What was given.
-        public let text: String
+        let text: String
         public var description: String {
             "invalid flavor \"\(text)\": use " + Flavor.all.map(\.name).sorted().joined(separator: ", ")
         }
@@ -114,7 +114,7 @@ extension Flavor {
     /// `cache_read_input_tokens`, `stop_reason`/`stop_sequence` in `message_start`, no `ping`,
     /// `Server: llama.cpp`, errors as `{"error":{"code","message","type"}}`, `count_tokens`,
     /// `/health`, a model list with both `models` and `data`.
-    public static let llamacpp = Flavor(
+    static let llamacpp = Flavor(
         name: "llamacpp", serverName: "llama.cpp", mark: ProducerMark(value: ("server", "llama.cpp")),
         ids: IDStyle(message: .llamacppMessage, tool: .llamacpp, request: nil),
         message: MessageStyle(

@@ -4,7 +4,7 @@ struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Go's message, e.g. `invalid character 'i' looking for beginning of object key string`.
     public let message: String
     /// Byte offset where the problem was found.
-    public let offset: Int
+    let offset: Int
 
     /// The message, as Go prints it.
     public var description: String { message }

@@ -11,13 +11,13 @@ public indirect enum JSONValue: Sendable, Hashable {
     case object([JSONMember])
 
     /// The value of `key` when this is an object.
-    public subscript(key: String) -> JSONValue? {
+    subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first(where: { $0.key == key })?.value
     }
 
     /// The value at `index` when this is an array.
-    public subscript(index: Int) -> JSONValue? {
+    subscript(index: Int) -> JSONValue? {
         guard case .array(let items) = self, items.indices.contains(index) else { return nil }
         return items[index]
     }
@@ -70,7 +70,7 @@ public struct JSONMember: Sendable, Hashable {
     /// The decoded key.
     public var key: String
     /// The member's value.
-    public var value: JSONValue
+    var value: JSONValue
 
     /// Creates a member.
     public init(_ key: String, _ value: JSONValue) {

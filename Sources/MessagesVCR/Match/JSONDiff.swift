@@ -7,7 +7,7 @@ enum JSONDiff {
         /// The recorded value, rendered short; nil when absent.
         public var recorded: String?
         /// The received value, rendered short; nil when absent.
-        public var received: String?
+        var received: String?
 
         /// `path: recorded X ≠ received Y`.
         public var description: String {
@@ -23,10 +23,10 @@ enum JSONDiff {
         /// A path such as `messages[2].content[0].text` (`(body)` for the root).
         public var path: String
         public var recorded: JSONValue?
-        public var received: JSONValue?
+        var received: JSONValue?
 
         /// The change as a report shows it: values short, strings from just before their first difference.
-        public var difference: Difference {
+        var difference: Difference {
             if case .string(let left)? = recorded, case .string(let right)? = received {
                 let (l, r) = JSONDiff.windows(left, right)
                 return Difference(path: path, recorded: l, received: r)

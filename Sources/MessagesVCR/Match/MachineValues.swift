@@ -8,11 +8,11 @@ import Foundation
 /// a recorded `Read /home/dev/proj/notes.txt` reads the checkout the replay runs in.
 public enum MachineValues {
     /// A `--rewrite 'RECORDED=>LIVE'` rule: a fixed pair.
-    public struct Rewrite: Sendable, Hashable, CustomStringConvertible {
+    struct Rewrite: Sendable, Hashable, CustomStringConvertible {
         /// The value in recordings.
         public let recorded: String
         /// The value on this machine.
-        public let live: String
+        let live: String
 
         /// Parses `RECORDED=>LIVE`.
         /// - Throws: ``MatchRules/RuleError`` when `=>` is missing or a side is empty.
@@ -107,10 +107,10 @@ public enum MachineValues {
         /// 1 for the first distinct value of this learner, 2 for the second…
         var ordinal: Int
         /// The value.
-        public var value: String
+        var value: String
 
         /// The placeholder matching puts instead of the value: `<cwd>`, `<cwd#2>`.
-        public var placeholder: String { ordinal == 1 ? "<\(name)>" : "<\(name)#\(ordinal)>" }
+        var placeholder: String { ordinal == 1 ? "<\(name)>" : "<\(name)#\(ordinal)>" }
     }
 
     /// One recorded value that an answer gets as a live one.
@@ -118,7 +118,7 @@ public enum MachineValues {
         /// The learner's name, or `rewrite`.
         public var name: String
         public var recorded: String
-        public var live: String
+        var live: String
 
         /// `name: recorded → live`.
         public var description: String { "\(name): \(recorded) → \(live)" }

@@ -3,13 +3,13 @@ public struct MatchPreset: Sendable {
     /// The `--preset` name.
     public let name: String
     /// Extra ignore paths.
-    public let ignore: [String]
+    let ignore: [String]
     /// Extra `REGEX=>REPLACEMENT` normalisers.
-    public let normalize: [String]
+    let normalize: [String]
     /// Extra `NAME=REGEX` learners: machine-specific values matched as placeholders and rewritten
     /// from the recorded to the live value in answers; each with a literal every match contains,
     /// so strings without it are not searched.
-    public var learn: [(rule: String, literal: String)] = []
+    var learn: [(rule: String, literal: String)] = []
     /// The parts of a request the client's harness writes (``HarnessRule``): their differences are
     /// drift, not a miss (`--drift`).
     public var harness: [HarnessRule] = []

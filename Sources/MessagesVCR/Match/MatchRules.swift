@@ -3,7 +3,7 @@
 /// paths, with machine-specific values as placeholders and the text normalisers applied.
 public struct MatchRules: Sendable {
     /// Whether every body field is matched (`--strict`), not only those Ollama reads.
-    public var strict: Bool
+    var strict: Bool
     /// Nodes removed from bodies before matching.
     var ignore: [JSONPath]
     /// Rewrites applied to every string in bodies before matching.
@@ -15,9 +15,9 @@ public struct MatchRules: Sendable {
     /// Whether the query string is part of the match (Ollama ignores it, so by default it is not).
     var matchQuery: Bool
     /// Lower-cased names of request headers that are part of the match.
-    public var headers: [String]
+    var headers: [String]
     /// Names of the presets in force.
-    public var presets: [String]
+    var presets: [String]
     /// Parts of a request its client's harness owns (the presets' and `--drift-path`): left out of
     /// the match key, compared with the recording's and reported as drift (``DriftPolicy``).
     public var harness: [HarnessRule]

@@ -6,7 +6,7 @@ struct TextNormalizer: Sendable, CustomStringConvertible {
     /// The pattern as given.
     let pattern: String
     /// The replacement template (`$1` refers to a capture group).
-    public let replacement: String
+    let replacement: String
     private let regex: NSRegularExpressionBox
 
     /// Parses `REGEX=>REPLACEMENT`.

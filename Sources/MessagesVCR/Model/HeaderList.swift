@@ -5,7 +5,7 @@ public struct HeaderList: Sendable, Equatable, Sequence {
         /// The field name as sent.
         public var name: String
         /// The field value.
-        public var value: String
+        var value: String
 
         /// Creates a field.
         public init(name: String, value: String) {
@@ -24,7 +24,7 @@ public struct HeaderList: Sendable, Equatable, Sequence {
     public init(pairs: [(String, String)]) { self.fields = pairs.map { Field(name: $0.0, value: $0.1) } }
 
     /// The first value of `name`, compared case-insensitively.
-    public subscript(name: String) -> String? {
+    subscript(name: String) -> String? {
         let lowered = name.lowercased()
         return fields.first(where: { $0.name.lowercased() == lowered })?.value
     }

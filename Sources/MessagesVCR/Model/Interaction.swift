@@ -23,13 +23,13 @@ public enum InteractionSource: String, Sendable, Codable {
 /// A request exactly as the client sent it (after the `/c/NAME` prefix was stripped and secrets removed).
 public struct RecordedRequest: Sendable, Equatable {
     /// HTTP method, e.g. `POST`.
-    public var method: String
+    var method: String
     /// Path without the query string and without the `/c/NAME` prefix.
     public var path: String
     /// The raw query string without `?`, or nil.
-    public var query: String?
+    var query: String?
     /// Headers as the client sent them (hop-by-hop fields included); a stored request has its secrets dropped.
-    public var headers: HeaderList
+    var headers: HeaderList
     /// The raw body bytes.
     public var body: [UInt8]
 
@@ -43,9 +43,9 @@ public struct RecordedRequest: Sendable, Equatable {
     }
 
     /// `model` from the JSON body, if any.
-    public var model: String? { RequestSummary(body: body).model }
+    var model: String? { RequestSummary(body: body).model }
     /// `stream` from the JSON body, if present and a bool.
-    public var stream: Bool? { RequestSummary(body: body).stream }
+    var stream: Bool? { RequestSummary(body: body).stream }
 }
 
 /// One piece of a response body as it arrived: a byte range of the body and its arrival time.
@@ -71,9 +71,9 @@ public struct BodyChunk: Sendable, Equatable {
 /// One server-sent event parsed from a `text/event-stream` body.
 public struct SSEFrame: Sendable, Equatable {
     /// The `event:` field, or nil when the frame had none.
-    public var event: String?
+    var event: String?
     /// The `data:` payload exactly as sent (lines joined with `\n` when there were several).
-    public var data: [UInt8]
+    var data: [UInt8]
     /// Byte range of the whole frame (including its terminating blank line) in the body.
     var byteRange: Range<Int>
     /// Arrival offset (ns) of the chunk that completed the frame.
@@ -102,9 +102,9 @@ extension SSEFrame {
 /// A response as the client received it.
 public struct RecordedResponse: Sendable, Equatable {
     /// HTTP status, or nil when no response head was received (``Outcome/upstreamError``).
-    public var status: Int?
+    var status: Int?
     /// Headers as the upstream sent them.
-    public var headers: HeaderList
+    var headers: HeaderList
     /// The body bytes received, in order.
     public var body: [UInt8]
     /// How the body arrived.
@@ -112,9 +112,9 @@ public struct RecordedResponse: Sendable, Equatable {
     /// Parsed SSE frames, for `text/event-stream` bodies.
     var frames: [SSEFrame]
     /// Nanoseconds from sending the request to receiving the response head.
-    public var ttfbNanos: UInt64?
+    var ttfbNanos: UInt64?
     /// Nanoseconds from sending the request to the end (or cut) of the body.
-    public var durationNanos: UInt64
+    var durationNanos: UInt64
     /// How the exchange ended.
     var outcome: Outcome
     /// What went wrong, for outcomes other than ``Outcome/complete``.
@@ -143,15 +143,15 @@ public struct RecordedResponse: Sendable, Equatable {
 /// One request and its response, as stored in a cassette.
 public struct Interaction: Sendable, Equatable {
     /// Stable id (12 hex characters), unique in its cassette.
-    public var id: String
+    var id: String
     /// Cassette-local sequence number (1, 2, …); assigned when stored.
-    public var seq: Int
+    var seq: Int
     /// When the request was received.
     var recordedAt: Date
     /// Recorded from an upstream or synthesised.
     var source: InteractionSource
     /// The upstream base URL it was recorded from.
-    public var upstream: String?
+    var upstream: String?
     /// The request.
     public var request: RecordedRequest
     /// The response.
@@ -162,7 +162,7 @@ public struct Interaction: Sendable, Equatable {
     public var matchRulesFingerprint: String?
     /// The `x-vcr-session` (or `/s/SESSION/`) it was recorded in; nil for the default session.
     /// A session replays the recordings it made before any other.
-    public var session: String?
+    var session: String?
 
     /// Creates an interaction.
     public init(

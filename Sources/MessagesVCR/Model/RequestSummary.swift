@@ -1,9 +1,9 @@
 /// The few facts about a Messages request body that are stored and shown beside it.
 struct RequestSummary: Sendable, Equatable {
     /// `model`, when the body is a JSON object with a string `model`.
-    public var model: String?
+    var model: String?
     /// `stream`, when present as a bool.
-    public var stream: Bool?
+    var stream: Bool?
     /// The text of the first user message, for listings.
     var firstUserText: String?
 

@@ -7,11 +7,11 @@ public final class Coverage: Sendable {
     /// A request that matched no recording.
     struct Miss: Sendable {
         /// When it arrived.
-        public var time: Date
+        var time: Date
         /// Its `x-vcr-session`.
-        public var session: String
+        var session: String
         /// Method and path (prefix stripped).
-        public var method: String
+        var method: String
         public var path: String
         /// The diagnosis: nearest recording and the JSON paths that differ.
         var detail: String

@@ -6,20 +6,20 @@ final class Journal: Sendable {
     /// One handled request.
     struct Entry: Sendable {
         /// When it arrived.
-        public var time: Date
+        var time: Date
         /// Its `x-vcr-session`.
-        public var session: String
+        var session: String
         /// Method and path (prefix stripped).
-        public var method: String
+        var method: String
         public var path: String
         /// The cassette it was matched against or recorded into.
         public var cassette: String
         /// What became of it.
-        public var result: RequestResult
+        var result: RequestResult
         /// The recording replayed or written.
         var interactionID: String?
         /// The status answered.
-        public var status: Int?
+        var status: Int?
         /// For misses: the diagnosis; for errors: the message.
         var detail: String?
         /// The timing used for a replay.
@@ -33,7 +33,7 @@ final class Journal: Sendable {
         /// Which server the answer behaved as.
         public var flavor: Flavor = .ollama
         /// How the request differed from the recording that answered it in its client's own texts.
-        public var drift: Drift?
+        var drift: Drift?
     }
 
     private let capacity: Int

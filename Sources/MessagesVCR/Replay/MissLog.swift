@@ -7,18 +7,18 @@ final class MissLog: Sendable {
     /// One miss.
     struct Entry: Sendable {
         /// Increasing from 1 for the server's life; the journal and the inspector refer to it.
-        public var id: Int
-        public var time: Date
-        public var session: String
+        var id: Int
+        var time: Date
+        var session: String
         public var cassette: String
-        public var method: String
+        var method: String
         public var path: String
         /// The miss message the client got.
         public var message: String
         /// The request as received, secrets redacted.
         public var request: RecordedRequest
         /// What matching saw of it.
-        public var received: MatchRules.CanonicalBody
+        var received: MatchRules.CanonicalBody
         /// The nearest recording of the same route, if any.
         var nearestID: String?
         /// What matching saw of the nearest recording.

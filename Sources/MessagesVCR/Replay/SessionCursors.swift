@@ -15,7 +15,7 @@ final class SessionCursors: Sendable {
     public init() {}
 
     /// The position for this request (0 for the first) and moves past it.
-    public func take(cassette: String, session: String, matchKey: String) -> Int {
+    func take(cassette: String, session: String, matchKey: String) -> Int {
         positions.withLockedValue { positions in
             let key = Key(cassette: cassette, session: session, matchKey: matchKey)
             let position = positions[key, default: 0]

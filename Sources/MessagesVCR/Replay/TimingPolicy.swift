@@ -58,7 +58,7 @@ public enum TimingPolicy: Sendable, Equatable, CustomStringConvertible {
     /// Why a timing value was refused.
     public struct ParseError: Error, CustomStringConvertible {
         /// The value given.
-        public let text: String
+        let text: String
         /// One line.
         public var description: String {
             "invalid timing \"\(text)\": use original, instant, fixed:MS or speed:X"

@@ -29,7 +29,7 @@ public struct ServeOptions: Sendable {
     /// The default cassette: a name (`demo` → `DIR/demo.sqlite`) or a path ending in `.sqlite`.
     public var cassette: String = "demo"
     /// The upstream base URL.
-    public var upstream: UpstreamTarget
+    var upstream: UpstreamTarget
     /// Address to bind.
     public var host: String = "127.0.0.1"
     /// Port to bind; 0 picks a free one.

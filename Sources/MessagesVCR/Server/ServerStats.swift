@@ -5,13 +5,13 @@ final class ServerStats: Sendable {
     /// A snapshot of the counters.
     struct Counters: Sendable, Equatable {
         /// Requests received (admin routes excluded).
-        public var requests = 0
+        var requests = 0
         /// Interactions written to a cassette.
         public var recorded = 0
         /// Requests answered from a recording.
-        public var replayed = 0
+        var replayed = 0
         /// Requests that matched no recording.
-        public var misses = 0
+        var misses = 0
         /// Requests answered as Ollama answers them without a model (routing, validation).
         var emulated = 0
         /// Requests answered by a synthesis rule.
@@ -19,7 +19,7 @@ final class ServerStats: Sendable {
         /// Requests forwarded upstream.
         var forwarded = 0
         /// Requests answered with one of messages-vcr's own errors.
-        public var errors = 0
+        var errors = 0
         /// Interactions that could not be written.
         var storeErrors = 0
         /// Replays written straight on the connection's event loop (instant, prepared; counted in ``replayed`` too).

@@ -14,7 +14,7 @@ import ServiceLifecycle
 /// ```
 public final class VCRServer: Service, Sendable {
     /// The configuration in force.
-    public let options: ServeOptions
+    let options: ServeOptions
     /// The cassettes in use.
     let registry: CassetteRegistry
     /// Live counters.
@@ -24,7 +24,7 @@ public final class VCRServer: Service, Sendable {
     /// The last misses, with what the inspector shows of them.
     let misses = MissLog()
     /// Recordings used and requests missed, for the coverage report.
-    public let coverage = Coverage()
+    let coverage = Coverage()
     /// Faults queued by `POST /__vcr/faults`.
     let faults = FaultQueue()
     let engine: ReplayEngine

@@ -4,7 +4,7 @@ import Foundation
 /// leave it.
 public struct CassetteLocator: Sendable {
     /// The cassette folder (`--cassette-dir`).
-    public let directory: String
+    let directory: String
 
     /// Creates a locator for `directory`.
     public init(directory: String) {

@@ -59,7 +59,7 @@ final class CassetteRegistry: Sendable {
     /// Opening is file I/O (SQLite's open, a migration, waiting out another process's lock): this
     /// blocks its thread. Call it at startup or on a thread pool; from async code, use
     /// ``openedStore(for:mode:)``.
-    public func store(for reference: CassetteReference, mode: CassetteStore.OpenMode) throws -> CassetteStore {
+    func store(for reference: CassetteReference, mode: CassetteStore.OpenMode) throws -> CassetteStore {
         if let store = openStore(for: reference) { return store }
         let gate = opening.withLockedValue { gates in
             if let gate = gates[reference.path] { return gate }

@@ -284,7 +284,7 @@ public final class CassetteStore: Sendable {
     // MARK: - Reading
 
     /// Number of interactions stored.
-    public func count() async throws -> Int {
+    func count() async throws -> Int {
         try await pool.read { db in try InteractionRow.fetchCount(db) }
     }
 
@@ -303,7 +303,7 @@ public final class CassetteStore: Sendable {
     /// The interaction with `id`, or nil.
     /// - Parameter requestBody: whether to read the request's body too (a replay that learns
     ///   nothing from it leaves it empty: a Claude Code request is tens of stored parts).
-    public func interaction(id: String, requestBody: Bool = true) async throws -> Interaction? {
+    func interaction(id: String, requestBody: Bool = true) async throws -> Interaction? {
         try await pool.read { db in
             // Cached statements: a replay reads one recording at a time, first use by first use.
             try InteractionRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM interaction WHERE id = ?"), arguments: [id])

@@ -2,9 +2,9 @@
 /// `full`), the response as a timeline of events with their offsets and gaps, then the final message.
 public struct InteractionView: Sendable {
     /// The interaction shown.
-    public var interaction: Interaction
+    var interaction: Interaction
     /// Show the system prompt and tool definitions whole.
-    public var full: Bool
+    var full: Bool
     /// The match rules whose view of the request is shown (what is left out, what is learned).
     public var rules: MatchRules?
 

@@ -4,9 +4,9 @@ struct ReconstructedMessage: Sendable, Equatable {
     /// One content block.
     struct Block: Sendable, Equatable {
         /// `text`, `thinking`, `tool_use` or another block type.
-        public var type: String
+        var type: String
         /// The text, the thinking, or a tool call's input JSON (concatenated deltas).
-        public var content: String
+        var content: String
         /// A tool call's id.
         var toolID: String?
         /// A tool call's name.
@@ -14,11 +14,11 @@ struct ReconstructedMessage: Sendable, Equatable {
     }
 
     /// The message id.
-    public var id: String?
+    var id: String?
     /// The model echoed.
-    public var model: String?
+    var model: String?
     /// The blocks in index order.
-    public var blocks: [Block] = []
+    var blocks: [Block] = []
     /// `stop_reason`, when sent.
     var stopReason: String?
     /// Final `usage.input_tokens`.

@@ -23,12 +23,12 @@ public struct ModelAliases: Sendable {
     }
 
     /// The upstream model for `model`, or nil when no rule matches.
-    public func target(for model: String) -> String? {
+    func target(for model: String) -> String? {
         rules.first { Self.glob($0.pattern, matches: model) }?.target
     }
 
     /// `body` with its `model` replaced when a rule matches (re-encoded compactly), and the change made.
-    public func rewrite(_ body: [UInt8]) -> (body: [UInt8], from: String, to: String)? {
+    func rewrite(_ body: [UInt8]) -> (body: [UInt8], from: String, to: String)? {
         guard !rules.isEmpty, let value = try? JSONParser.parseFirstValue(body).value, case .object(var members) = value,
             let index = members.lastIndex(where: { $0.key == "model" }), let model = members[index].value.stringValue,
             let target = target(for: model), target != model
@@ -38,7 +38,7 @@ public struct ModelAliases: Sendable {
     }
 
     /// Shell-style glob match of `text` against `pattern` (`*`, `?`).
-    public static func glob(_ pattern: String, matches text: String) -> Bool {
+    static func glob(_ pattern: String, matches text: String) -> Bool {
         let p = Array(pattern), t = Array(text)
         var pi = 0, ti = 0, star = -1, mark = 0
         while ti < t.count {

@@ -59,14 +59,14 @@ public struct UpstreamTarget: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(scheme)://\(authority)\(basePath)" }
 
     /// The absolute URL for a forwarded request.
-    public func url(path: String, query: String?) -> String {
+    func url(path: String, query: String?) -> String {
         description + path + (query.map { "?" + $0 } ?? "")
     }
 
     /// Why an upstream URL was refused.
     public struct ParseError: Error, CustomStringConvertible {
         /// The text that was given.
-        public let text: String
+        let text: String
         /// One line for stderr.
         public var description: String { "upstream URL \"\(text)\" does not parse: expected http://HOST[:PORT]" }
     }

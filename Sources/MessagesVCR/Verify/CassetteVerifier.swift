@@ -5,13 +5,13 @@ public enum CassetteVerifier {
     /// One interaction's verdict.
     public struct Verdict: Sendable {
         /// The recording's id.
-        public let id: String
+        let id: String
         /// `METHOD path`.
-        public let route: String
+        let route: String
         /// The compared aspects (empty when the request could not be sent).
-        public let rows: [ShapeComparison.Row]
+        let rows: [ShapeComparison.Row]
         /// Why the live server gave no answer, if it gave none.
-        public let failure: String?
+        let failure: String?
 
         /// Whether the live answer has the recording's shape.
         public var agrees: Bool { failure == nil && rows.allSatisfy(\.agrees) }

@@ -4,13 +4,13 @@
 /// per aspect.
 public struct ShapeComparison: Sendable {
     /// One compared aspect.
-    public struct Row: Sendable, Equatable {
+    struct Row: Sendable, Equatable {
         /// What is compared (`status`, `events`, `usage keys`, …).
-        public let aspect: String
+        let aspect: String
         /// The recording's shape of it.
         public let recorded: String
         /// The live answer's.
-        public let live: String
+        let live: String
         /// Whether they agree.
         public let agrees: Bool
     }
@@ -19,9 +19,9 @@ public struct ShapeComparison: Sendable {
     public struct TimingBounds: Sendable {
         /// Live time to first byte and mean gap between chunks may be at most this many times the
         /// recorded ones, and at least the recorded over it.
-        public var factor: Double = 10
+        var factor: Double = 10
         /// Differences below this many milliseconds always agree (a fast answer's ratio means nothing).
-        public var slackMillis: Double = 250
+        var slackMillis: Double = 250
 
         public init(factor: Double = 10, slackMillis: Double = 250) {
             self.factor = factor
@@ -34,7 +34,7 @@ public struct ShapeComparison: Sendable {
     }
 
     /// The rows comparing `live` with `recorded`.
-    public static func compare(recorded: RecordedResponse, live: RecordedResponse, bounds: TimingBounds = TimingBounds()) -> [Row] {
+    static func compare(recorded: RecordedResponse, live: RecordedResponse, bounds: TimingBounds = TimingBounds()) -> [Row] {
         var rows: [Row] = []
         func row(_ aspect: String, _ a: String, _ b: String, agrees: Bool? = nil) {
             rows.append(Row(aspect: aspect, recorded: a, live: b, agrees: agrees ?? (a == b)))
