@@ -350,3 +350,11 @@ struct RecordingProxyTests {
 func storedInteractions(_ server: VCRServer) async throws -> [Interaction] {
     try await server.registry.store(for: server.registry.defaultCassette, mode: .existing).all()
 }
+
+/// The chunks a paced replay of the default cassette's first recording writes as `flavor`
+/// answers, read from the prepared replay: how a client's reads cut a stream is the client's
+/// choice (its read buffer adapts to the sizes it has seen), so they cannot show the boundaries.
+func replayedChunks(_ server: VCRServer, as flavor: Flavor) async throws -> [String] {
+    let interaction = try #require(try await storedInteractions(server).first)
+    return FlavorShaper(target: flavor).shape(PreparedReplay(interaction)).chunks.filter { $0.readableBytes > 0 }.map { String(buffer: $0) }
+}

@@ -15,16 +15,39 @@ import Foundation
 public struct Flavor: Sendable, Hashable, CustomStringConvertible {
     /// The name `--flavor`, `x-vcr-flavor`, `list` and `check` use.
     public let name: String
+    /// The dimensions, shared by every copy: a flavour travels in each request's note, outcome and
+    /// playback, and a copy of the table itself would retain each of its strings and lists.
+    private let styles: Styles
+
     /// The server's name in sentences.
-    let serverName: String
+    var serverName: String { styles.serverName }
     /// What on a recorded answer says this server produced it.
-    let mark: ProducerMark
-    let ids: IDStyle
-    let message: MessageStyle
-    let stream: StreamStyle
-    let errors: ErrorStyle
-    let routes: RouteStyle
-    let headers: HeaderStyle
+    var mark: ProducerMark { styles.mark }
+    var ids: IDStyle { styles.ids }
+    var message: MessageStyle { styles.message }
+    var stream: StreamStyle { styles.stream }
+    var errors: ErrorStyle { styles.errors }
+    var routes: RouteStyle { styles.routes }
+    var headers: HeaderStyle { styles.headers }
+
+    private final class Styles: Sendable {
+        let serverName: String
+        let mark: ProducerMark
+        let ids: IDStyle
+        let message: MessageStyle
+        let stream: StreamStyle
+        let errors: ErrorStyle
+        let routes: RouteStyle
+        let headers: HeaderStyle
+
+        init(
+            serverName: String, mark: ProducerMark, ids: IDStyle, message: MessageStyle, stream: StreamStyle, errors: ErrorStyle,
+            routes: RouteStyle, headers: HeaderStyle
+        ) {
+            (self.serverName, self.mark, self.ids, self.message) = (serverName, mark, ids, message)
+            (self.stream, self.errors, self.routes, self.headers) = (stream, errors, routes, headers)
+        }
+    }
 
     public var description: String { name }
     public static func == (lhs: Flavor, rhs: Flavor) -> Bool { lhs.name == rhs.name }
@@ -61,8 +84,9 @@ public struct Flavor: Sendable, Hashable, CustomStringConvertible {
         name: String, serverName: String, mark: ProducerMark, ids: IDStyle, message: MessageStyle, stream: StreamStyle,
         errors: ErrorStyle, routes: RouteStyle, headers: HeaderStyle
     ) {
-        (self.name, self.serverName, self.mark, self.ids) = (name, serverName, mark, ids)
-        (self.message, self.stream, self.errors, self.routes, self.headers) = (message, stream, errors, routes, headers)
+        self.name = name
+        styles = Styles(
+            serverName: serverName, mark: mark, ids: ids, message: message, stream: stream, errors: errors, routes: routes, headers: headers)
     }
 }
 

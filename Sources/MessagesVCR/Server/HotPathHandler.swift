@@ -195,8 +195,8 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if case .forward = plan, forwarder == nil { return false }
             guard decider.claim(plan.claim) else { continue }
             stats.increment(\.requests)
-            switch (plan, forwarder) {
-            case (.answer(let answer), _):
+            switch plan {
+            case .answer(let answer):
                 reporter.answered(answer)
                 var fields = answer.headers
                 fields[.date] = dates.date
@@ -204,13 +204,14 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 _ = Self.writeWhole(
                     HTTPResponse(status: .init(code: answer.status), headerFields: fields), body: context.channel.allocator.buffer(bytes: answer.body),
                     context: context)
-            case (.play(let playback), _):
+            case .play(let playback):
                 stats.increment(\.immediate)
                 write(playback, context: context)
-            case (.forward(let forwarding), let forwarder?):
+            case .forward(let forwarding):
+                guard let forwarder else { return false }  // ruled out above
                 stats.increment(\.relayed)
                 relay(forwarder.plan(forwarding, for: input), through: forwarder, context: context)
-            case (.forward, nil), (.admin, _), (.needs, _):
+            case .admin, .needs:
                 return false  // ruled out above
             }
             return true
