@@ -28,7 +28,7 @@ struct RequestDecider: Sendable {
             return .forward(Forwarding(store: nil, key: nil))
         case .record:
             guard let store = registry.openStore(for: input.note.cassette) else { return .needs(.store(input.note.cassette, .createIfMissing)) }
-            return .forward(Forwarding(store: store, key: query(input).key))
+            return .forward(Forwarding(store: store, key: query(input, known).key))
         case .replay, .auto:
             if input.note.flavor.routes.requiresKey, let rejection = AnthropicEmulator.rejection(path: input.request.path, headers: input.request.headers) {
                 return .answer(emulated(rejection, input))
@@ -38,8 +38,13 @@ struct RequestDecider: Sendable {
         }
     }
 
-    private func query(_ input: RequestInput) -> ReplayEngine.Query {
-        engine.query(for: input.request, session: input.note.session, parsed: .some(input.parsed))
+    /// The match key of `input` and what it is computed from; nil in passthrough, which matches nothing.
+    func query(for input: RequestInput) -> ReplayEngine.Query? {
+        options.mode == .passthrough ? nil : engine.query(for: input.request, session: input.note.session, parsed: .some(input.parsed))
+    }
+
+    private func query(_ input: RequestInput, _ known: Known) -> ReplayEngine.Query {
+        known.query ?? engine.query(for: input.request, session: input.note.session, parsed: .some(input.parsed))
     }
 
     // MARK: - Replay
@@ -51,7 +56,7 @@ struct RequestDecider: Sendable {
             guard let open = registry.openStore(for: cassette) else { return .needs(.store(cassette, auto ? .createIfMissing : .existing)) }
             store = open
         }
-        let query = query(input)
+        let query = query(input, known)
         var matched: ReplayEngine.Match = .none
         if let store {
             guard let index = engine.loadedIndex(for: store) else { return .needs(.index(store)) }

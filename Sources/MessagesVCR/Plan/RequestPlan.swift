@@ -63,6 +63,9 @@ struct Known: Sendable {
     /// The models the cassette's recordings name, with when each was first recorded.
     var models: [(name: String, firstRecorded: Date)]?
     var diagnosis: ReplayEngine.Diagnosis?
+    /// The request's match key and what it was computed from, kept across turns: a large body is
+    /// made canonical and hashed once however many turns its decision takes.
+    var query: ReplayEngine.Query?
 }
 
 /// A forwarding decided: where the exchange is stored (nil: passthrough), under which match key.

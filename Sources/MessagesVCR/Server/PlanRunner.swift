@@ -17,7 +17,7 @@ struct PlanRunner: Sendable {
 
     /// The answer to `input`.
     func respond(to input: RequestInput) async throws -> Response {
-        var known = Known()
+        var known = Known(query: decider.query(for: input))
         for _ in 0..<Self.maxTurns {
             let plan = try decider.decide(input, known: known)
             if case .needs(let need) = plan {
