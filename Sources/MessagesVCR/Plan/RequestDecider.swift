@@ -40,7 +40,7 @@ struct RequestDecider: Sendable {
 
     /// The match key of `input` and what it is computed from; nil in passthrough, which matches nothing.
     func query(for input: RequestInput) -> ReplayEngine.Query? {
-        options.mode == .passthrough ? nil : engine.query(for: input.request, session: input.note.session, parsed: .some(input.parsed))
+        options.mode == .passthrough ? nil : query(input, Known())
     }
 
     private func query(_ input: RequestInput, _ known: Known) -> ReplayEngine.Query {
