@@ -352,9 +352,12 @@ func storedInteractions(_ server: VCRServer) async throws -> [Interaction] {
 }
 
 /// The chunks a paced replay of the default cassette's first recording writes as `flavor`
-/// answers, read from the prepared replay: how a client's reads cut a stream is the client's
-/// choice (its read buffer adapts to the sizes it has seen), so they cannot show the boundaries.
+/// answers, read from the recording the server's engine prepares: how a client's reads cut a
+/// stream is the client's choice (its read buffer adapts to the sizes it has seen), so they cannot
+/// show the boundaries.
 func replayedChunks(_ server: VCRServer, as flavor: Flavor) async throws -> [String] {
-    let interaction = try #require(try await storedInteractions(server).first)
-    return FlavorShaper(target: flavor).shape(PreparedReplay(interaction)).chunks.filter { $0.readableBytes > 0 }.map { String(buffer: $0) }
+    let store = try await server.registry.store(for: server.registry.defaultCassette, mode: .existing)
+    let interaction = try #require(try await store.all().first)
+    let prepared = try await server.engine.prepare(interaction.id, in: store, as: flavor)
+    return prepared.chunks.filter { $0.readableBytes > 0 }.map { String(buffer: $0) }
 }

@@ -17,20 +17,20 @@ public struct Flavor: Sendable, Hashable, CustomStringConvertible {
     public let name: String
     /// The dimensions, shared by every copy: a flavour travels in each request's note, outcome and
     /// playback, and a copy of the table itself would retain each of its strings and lists.
-    private let styles: Styles
+    private let shared: Shared
 
     /// The server's name in sentences.
-    var serverName: String { styles.serverName }
+    var serverName: String { shared.dimensions.serverName }
     /// What on a recorded answer says this server produced it.
-    var mark: ProducerMark { styles.mark }
-    var ids: IDStyle { styles.ids }
-    var message: MessageStyle { styles.message }
-    var stream: StreamStyle { styles.stream }
-    var errors: ErrorStyle { styles.errors }
-    var routes: RouteStyle { styles.routes }
-    var headers: HeaderStyle { styles.headers }
+    var mark: ProducerMark { shared.dimensions.mark }
+    var ids: IDStyle { shared.dimensions.ids }
+    var message: MessageStyle { shared.dimensions.message }
+    var stream: StreamStyle { shared.dimensions.stream }
+    var errors: ErrorStyle { shared.dimensions.errors }
+    var routes: RouteStyle { shared.dimensions.routes }
+    var headers: HeaderStyle { shared.dimensions.headers }
 
-    private final class Styles: Sendable {
+    private struct Dimensions: Sendable {
         let serverName: String
         let mark: ProducerMark
         let ids: IDStyle
@@ -39,14 +39,11 @@ public struct Flavor: Sendable, Hashable, CustomStringConvertible {
         let errors: ErrorStyle
         let routes: RouteStyle
         let headers: HeaderStyle
+    }
 
-        init(
-            serverName: String, mark: ProducerMark, ids: IDStyle, message: MessageStyle, stream: StreamStyle, errors: ErrorStyle,
-            routes: RouteStyle, headers: HeaderStyle
-        ) {
-            (self.serverName, self.mark, self.ids, self.message) = (serverName, mark, ids, message)
-            (self.stream, self.errors, self.routes, self.headers) = (stream, errors, routes, headers)
-        }
+    private final class Shared: Sendable {
+        let dimensions: Dimensions
+        init(_ dimensions: Dimensions) { self.dimensions = dimensions }
     }
 
     public var description: String { name }
@@ -85,8 +82,8 @@ public struct Flavor: Sendable, Hashable, CustomStringConvertible {
         errors: ErrorStyle, routes: RouteStyle, headers: HeaderStyle
     ) {
         self.name = name
-        styles = Styles(
-            serverName: serverName, mark: mark, ids: ids, message: message, stream: stream, errors: errors, routes: routes, headers: headers)
+        shared = Shared(Dimensions(
+            serverName: serverName, mark: mark, ids: ids, message: message, stream: stream, errors: errors, routes: routes, headers: headers))
     }
 }
 
